@@ -1,0 +1,174 @@
+import type { ClockStamp } from './header.js';
+import { parseClockHeader } from './header.js';
+import type { LamportClock } from './lamport-clock.js';
+import { getProcessClock, sharedState } from './process-clock.js';
+import { nowMicros, systemWallClock, type WallClock } from './wall-clock.js';
+
+/**
+ * Exchanges tie the layers of one process together: the express or fastify middleware, the
+ * outgoing-request hooks and the OpenTelemetry propagator may all see the same message, and the
+ * clock must be merged or ticked for it exactly once (docs/design.md §4). Whichever layer sees
+ * the message first stamps it; the others read the same stamp.
+ */
+
+/** One event: the clock value taken and the wall time it was taken at. */
+export interface EventStamp {
+  /** The Lamport clock value of the event. */
+  clock: number;
+  /** Wall time when the value was taken, in whole microseconds since the epoch. */
+  timeUs: number;
+}
+
+/** A receive event: what a message's `lamport-clock` header did to the clock. */
+export interface ReceiveStamp extends EventStamp {
+  /** The sender's stamp, when the header was accepted and merged. */
+  remote: ClockStamp | undefined;
+  /** Why the header was ignored, when it was present but not merged (recorded as `lamport.rejected`). */
+  rejected: string | undefined;
+  /** True when the message carried a `lamport-clock` header at all. */
+  carried: boolean;
+}
+
+/** An incoming request as seen by this process: its receive and, once sent, its reply. */
+export interface IncomingExchange {
+  /** The clock that stamped this exchange. */
+  readonly clock: LamportClock;
+  /** The receive event of the request. */
+  readonly receive: ReceiveStamp;
+  /** The send event of the response, once some layer stamped it. */
+  reply: EventStamp | undefined;
+}
+
+/** An outgoing request: its send and, once read, the receive of its response. */
+export interface OutgoingExchange {
+  readonly clock: LamportClock;
+  /** The send event; its clock is the `T_m` on the wire. */
+  readonly send: EventStamp;
+  /** The header value sent. */
+  readonly header: string;
+  /** The receive event of the response, once some layer read it. */
+  response: ReceiveStamp | undefined;
+}
+
+/** Options for stamping a message. */
+export interface StampOptions {
+  /** Clock to use. Default: the process clock ({@link getProcessClock}). */
+  clock?: LamportClock;
+  /** Wall-time source. Default: the system clock. */
+  wallClock?: WallClock;
+  /** False when the caller's `trust(request)` hook refused the sender: the header is ignored. Default true. */
+  trusted?: boolean;
+  /** Overrides the clock's `maxForwardJump` for this message. */
+  maxForwardJump?: number;
+}
+
+function receiveEvent(header: string | readonly string[] | undefined, options: StampOptions): ReceiveStamp {
+  const clock = options.clock ?? getProcessClock();
+  const wallClock = options.wallClock ?? systemWallClock;
+  const parsed = parseClockHeader(header);
+  const carried = !(parsed.ok === false && parsed.reason === 'missing');
+  let rejected: string | undefined;
+  let remote: ClockStamp | undefined;
+  let value: number | undefined;
+  if (parsed.ok) {
+    const limit = options.maxForwardJump ?? clock.maxForwardJump;
+    const ahead = parsed.clock - clock.read();
+    if (options.trusted === false) rejected = 'untrusted sender';
+    else if (ahead > limit) {
+      rejected = `forward jump of ${ahead} exceeds maxForwardJump ${limit}`;
+    } else {
+      const outcome = clock.tryReceive(parsed.clock);
+      if (outcome.accepted) {
+        value = outcome.clock;
+        remote = parsed.node === undefined ? { clock: parsed.clock } : { clock: parsed.clock, node: parsed.node };
+      } else rejected = outcome.message;
+    }
+  } else if (carried) rejected = parsed.message;
+  // A rejected or absent header still leaves a receive event: a plain local tick.
+  value ??= clock.tick();
+  return { clock: value, timeUs: nowMicros(wallClock), remote, rejected, carried };
+}
+
+/**
+ * The receive of an incoming request. `carrier` identifies the request: pass the request's
+ * `headers` object (node's `IncomingMessage.headers`, which express, fastify and OpenTelemetry's
+ * http instrumentation all share). The first call merges the header; later calls for the same
+ * carrier return the same exchange without touching the clock.
+ */
+export function receiveRequest(
+  carrier: object,
+  header: string | readonly string[] | undefined,
+  options: StampOptions = {},
+): IncomingExchange {
+  const incoming = sharedState().incoming as WeakMap<object, IncomingExchange>;
+  const existing = incoming.get(carrier);
+  if (existing !== undefined) return existing;
+  const exchange: IncomingExchange = {
+    clock: options.clock ?? getProcessClock(),
+    receive: receiveEvent(header, options),
+    reply: undefined,
+  };
+  incoming.set(carrier, exchange);
+  return exchange;
+}
+
+/** The exchange an earlier {@link receiveRequest} made for this carrier, if any. */
+export function findIncoming(carrier: object): IncomingExchange | undefined {
+  return (sharedState().incoming as WeakMap<object, IncomingExchange>).get(carrier);
+}
+
+/**
+ * The send of the response (a tick); stamped once per exchange, later calls return the same
+ * stamp. Returns the header value to write.
+ */
+export function stampReply(exchange: IncomingExchange, options: { wallClock?: WallClock } = {}): string {
+  exchange.reply ??= { clock: exchange.clock.tick(), timeUs: nowMicros(options.wallClock) };
+  return exchange.clock.formatHeader(exchange.reply.clock);
+}
+
+/**
+ * The send of an outgoing message: ticks and returns the exchange with the header value to
+ * write. Until the current synchronous turn ends, a second layer handling the same message
+ * (e.g. the OpenTelemetry propagator after the fetch hook) can take it over with
+ * {@link claimPendingOutgoing} instead of ticking again.
+ */
+export function beginOutgoing(options: { clock?: LamportClock; wallClock?: WallClock } = {}): OutgoingExchange {
+  const clock = options.clock ?? getProcessClock();
+  const sent = clock.tick();
+  const exchange: OutgoingExchange = {
+    clock,
+    send: { clock: sent, timeUs: nowMicros(options.wallClock) },
+    header: clock.formatHeader(sent),
+    response: undefined,
+  };
+  const state = sharedState();
+  state.pendingOutgoing = exchange;
+  queueMicrotask(() => {
+    if (state.pendingOutgoing === exchange) state.pendingOutgoing = undefined;
+  });
+  return exchange;
+}
+
+/**
+ * Takes the outgoing exchange another layer began in this synchronous turn, if one is still
+ * unclaimed. A layer that finds one must not tick or add the header again.
+ */
+export function claimPendingOutgoing(): OutgoingExchange | undefined {
+  const state = sharedState();
+  const pending = state.pendingOutgoing as OutgoingExchange | undefined;
+  state.pendingOutgoing = undefined;
+  return pending;
+}
+
+/**
+ * The receive of the response to an outgoing message: merges its `lamport-clock` header (a
+ * plain tick when absent or rejected). Stamped once per exchange.
+ */
+export function receiveResponse(
+  exchange: OutgoingExchange,
+  header: string | readonly string[] | undefined,
+  options: Omit<StampOptions, 'clock'> = {},
+): ReceiveStamp {
+  exchange.response ??= receiveEvent(header, { ...options, clock: exchange.clock });
+  return exchange.response;
+}

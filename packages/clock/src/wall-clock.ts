@@ -1,0 +1,18 @@
+/** A source of wall-clock time, injected so that tests control time (as OpenTelemetry's `Clock`). */
+export interface WallClock {
+  /** Milliseconds since the Unix epoch; may be fractional. */
+  now(): number;
+}
+
+/**
+ * The platform's wall clock, read the way OpenTelemetry reads span times
+ * (`performance.timeOrigin + performance.now()`), so event times and span times agree.
+ */
+export const systemWallClock: WallClock = {
+  now: () => performance.timeOrigin + performance.now(),
+};
+
+/** Whole microseconds since the Unix epoch from a wall clock (a safe integer until the year 2255). */
+export function nowMicros(wallClock: WallClock = systemWallClock): number {
+  return Math.round(wallClock.now() * 1000);
+}
