@@ -169,7 +169,8 @@ class Parser {
   /** One list member: an Integer clock with parameters (§4.2.3 Item). `c` is kept for the HLC header. */
   parseMember(): ClockStamp & { logical?: number } {
     const c = this.peek();
-    if (c !== 0x2d && !isDigit(c)) this.fail('expected an Integer clock value');
+    if (c === 0x2d) this.fail('clock must not be negative');
+    if (!isDigit(c)) this.fail('expected an Integer clock value');
     const clock = this.parseNumber();
     if (Number.isNaN(clock)) this.fail('clock must be an Integer, not a Decimal');
     if (clock < 0) this.fail('clock must not be negative');
@@ -195,8 +196,8 @@ class Parser {
         node = value;
         nodeSeen = true;
       } else if (key === 'c') {
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) this.fail('c parameter must be a non-negative Integer');
-        logical = value;
+        // Only the HLC header gives `c` a meaning; -1 marks a value it cannot use.
+        logical = typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : -1;
       }
     }
     const stamp: ClockStamp & { logical?: number } = nodeSeen ? { clock, node: node as string } : { clock };

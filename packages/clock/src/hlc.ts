@@ -162,7 +162,7 @@ export function parseHlcHeader(value: string | readonly string[] | undefined | n
   let best: ParsedHlcHeader & { ok: true } = { ok: false } as never;
   for (const member of parsed.members) {
     const timestamp = { wallMs: member.clock, logical: member.logical ?? 0 };
-    if (timestamp.logical > MAX_LOGICAL) continue;
+    if (timestamp.logical < 0 || timestamp.logical > MAX_LOGICAL) continue;
     if (!best.ok || compareHlc(timestamp, best.timestamp) > 0) {
       best = member.node === undefined ? { ok: true, timestamp } : { ok: true, timestamp, node: member.node };
     }
