@@ -1,0 +1,84 @@
+import { OtlpDecodeError } from './errors.js';
+import { decodeJsonRequests, parseJsonBody } from './json.js';
+import { decodeOtlpProtobuf } from './protobuf.js';
+import type { DecodeOtlpOptions, DecodeResult } from './types.js';
+
+/** JSON starts with `{` or `[` after optional whitespace / BOM; an OTLP protobuf request starts with tag 0x0a. */
+function looksLikeJson(bytes: Uint8Array): boolean {
+  for (let index = 0; index < bytes.length && index < 64; index++) {
+    const byte = bytes[index] as number;
+    if (
+      byte === 0x20 ||
+      byte === 0x09 ||
+      byte === 0x0a ||
+      byte === 0x0d ||
+      byte === 0xef ||
+      byte === 0xbb ||
+      byte === 0xbf
+    ) {
+      // 0x0a is also protobuf's first tag: a JSON body cannot start with a lone newline followed by binary.
+      if (byte === 0x0a && index === 0 && bytes.length > 1 && !isJsonStart(bytes, 1)) return false;
+      continue;
+    }
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
+}
+
+function isJsonStart(bytes: Uint8Array, from: number): boolean {
+  for (let index = from; index < bytes.length && index < 64; index++) {
+    const byte = bytes[index] as number;
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  return false;
+}
+
+function decodeJsonDocument(text: string, options: DecodeOtlpOptions): DecodeResult {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch (error) {
+    const lines = body.split('\n');
+    const requests: { request: unknown; prefix: string }[] = [];
+    lines.forEach((line, index) => {
+      if (line.trim() !== '')
+        requests.push({ request: parseJsonBody(line, `line ${index + 1}`), prefix: `line ${index + 1}: ` });
+    });
+    if (requests.length <= 1) {
+      throw new OtlpDecodeError('', `not JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+    return decodeJsonRequests(requests, options);
+  }
+  if (Array.isArray(document)) {
+    return decodeJsonRequests(
+      document.map((request, index) => ({ request, prefix: `[${index}].` })),
+      options,
+    );
+  }
+  return decodeJsonRequests([{ request: document, prefix: '' }], options);
+}
+
+/**
+ * Decodes an OTLP trace file or body: protobuf or JSON, chosen by `contentType` when given, else
+ * sniffed (JSON starts with `{` or `[`). JSON may be one request, an array of requests, or JSON lines
+ * (one request per line, as the OpenTelemetry Collector's file exporter writes).
+ */
+export function decodeOtlp(input: Uint8Array | string, options: DecodeOtlpOptions = {}): DecodeResult {
+  if (typeof input === 'string') return decodeJsonDocument(input, options);
+  const contentType = options.contentType?.toLowerCase() ?? '';
+  const isJson = contentType.includes('protobuf')
+    ? false
+    : contentType.includes('json')
+      ? true
+      : looksLikeJson(input);
+  if (!isJson) return decodeOtlpProtobuf(input, options);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+  } catch {
+    throw new OtlpDecodeError('', 'JSON body is not valid UTF-8');
+  }
+  return decodeJsonDocument(text, options);
+}
