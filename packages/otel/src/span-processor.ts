@@ -1,0 +1,208 @@
+import {
+  type Attributes,
+  type AttributeValue,
+  type Context,
+  type HrTime,
+  SpanKind,
+} from '@opentelemetry/api';
+import {
+  type EventStamp,
+  getProcessClock,
+  type IncomingExchange,
+  type LamportClock,
+  nowMicros,
+  type ReceiveStamp,
+  type WallClock,
+} from '@tickline/clock';
+import {
+  ATTR_LAMPORT_END,
+  ATTR_LAMPORT_END_TIME_US,
+  ATTR_LAMPORT_NODE,
+  ATTR_LAMPORT_RECV_CLOCK,
+  ATTR_LAMPORT_RECV_NODE,
+  ATTR_LAMPORT_REJECTED,
+  ATTR_LAMPORT_START,
+  ATTR_LAMPORT_START_TIME_US,
+} from './attributes.js';
+import { getIncomingExchange } from './context.js';
+import { getOutgoingExchange } from './outgoing-links.js';
+
+/**
+ * The part of an SDK span (`Span` of @opentelemetry/sdk-trace-base) the processor uses, declared
+ * here so that the package needs no dependency on a particular SDK copy.
+ */
+export interface StampableSpan {
+  /** The span kind. */
+  readonly kind: SpanKind;
+  /** Start time, set before the processor's `onStart`. */
+  readonly startTime: HrTime;
+  /** End time, set before the processor's `onEnding`. */
+  readonly endTime: HrTime;
+  /** The span's attributes. */
+  readonly attributes: Attributes;
+  /** True once the span has ended. */
+  readonly ended: boolean;
+  /** Writes one attribute; ignored once the span has ended. */
+  setAttribute(key: string, value: AttributeValue): unknown;
+}
+
+/** Options of {@link LamportSpanProcessor}. */
+export interface LamportSpanProcessorOptions {
+  /** Clock for the local events of spans. Default: the process clock (`getProcessClock()`). */
+  clock?: LamportClock;
+  /** Wall-time source for event times. Default: the system clock. */
+  wallClock?: WallClock;
+}
+
+interface SpanState {
+  /** The receive this SERVER or CONSUMER span started with. */
+  incoming?: IncomingExchange;
+  /** A local start stamped for a CLIENT or PRODUCER span that no send was linked to. */
+  localStart?: EventStamp;
+}
+
+const hrTimeToMicros = (time: HrTime): number => time[0] * 1_000_000 + Math.round(time[1] / 1000);
+
+/**
+ * A `SpanProcessor` that stamps every span with its two Lamport events (docs/design.md §4):
+ * `lamport.node`, `lamport.start`, `lamport.end`, `lamport.recv.node`, `lamport.recv.clock`,
+ * `lamport.rejected`, and `lamport.start.time_us` / `lamport.end.time_us` whenever an event's
+ * wall time differs from the span's own start or end time.
+ *
+ * Events follow the span kind. SERVER: start = the receive {@link LamportPropagator.extract}
+ * stamped, end = the reply a middleware (or {@link lamportResponseHook}) stamped when writing the
+ * response headers. CLIENT: start = the send {@link LamportPropagator.inject} stamped, end = the
+ * receive of the response merged by @tickline/node (or the response hook). PRODUCER: send, then
+ * local. CONSUMER: receive, then local. INTERNAL: local, local. Where no message event exists, a
+ * local tick stands in, so every event on a node has its own clock value.
+ *
+ * Put it before the exporting processor in `spanProcessors`. Needs `onEnding`
+ * (sdk-trace-base >= 2.3), the last moment a span can be written.
+ */
+export class LamportSpanProcessor {
+  private readonly options: LamportSpanProcessorOptions;
+  private readonly states = new WeakMap<object, SpanState>();
+  /** Incoming exchanges already claimed by a SERVER or CONSUMER span: their child spans inherit the context. */
+  private readonly claimed = new WeakSet<IncomingExchange>();
+
+  constructor(options: LamportSpanProcessorOptions = {}) {
+    this.options = options;
+  }
+
+  /** Stamps the start of SERVER, CONSUMER and INTERNAL spans. */
+  onStart(span: StampableSpan, parentContext: Context): void {
+    try {
+      switch (span.kind) {
+        case SpanKind.SERVER:
+        case SpanKind.CONSUMER: {
+          const incoming = getIncomingExchange(parentContext);
+          if (incoming !== undefined && !this.claimed.has(incoming)) {
+            this.claimed.add(incoming);
+            this.states.set(span, { incoming });
+            this.writeStart(span, incoming.clock.node, incoming.receive);
+            this.writeReceive(span, incoming.receive);
+          } else this.writeStart(span, this.clock().node, this.localEvent());
+          break;
+        }
+        case SpanKind.CLIENT:
+        case SpanKind.PRODUCER:
+          // The send is stamped by inject, right after the span starts and in the same turn.
+          // A span nothing was injected for by then gets a local start instead.
+          queueMicrotask(() => this.stampLocalStartIfNoSend(span));
+          break;
+        default:
+          this.writeStart(span, this.clock().node, this.localEvent());
+      }
+    } catch {
+      // Never break the traced code.
+    }
+  }
+
+  /** Stamps the end event (and the start of CLIENT and PRODUCER spans): the last writable moment. */
+  onEnding(span: StampableSpan): void {
+    try {
+      switch (span.kind) {
+        case SpanKind.SERVER:
+        case SpanKind.CONSUMER: {
+          const incoming = this.states.get(span)?.incoming;
+          const reply = span.kind === SpanKind.SERVER ? incoming?.reply : undefined;
+          this.writeEnd(span, reply ?? this.localEvent());
+          break;
+        }
+        case SpanKind.CLIENT:
+        case SpanKind.PRODUCER: {
+          const outgoing = getOutgoingExchange(span);
+          if (outgoing !== undefined) {
+            this.writeStart(span, outgoing.clock.node, outgoing.send);
+            const response = span.kind === SpanKind.CLIENT ? outgoing.response : undefined;
+            if (response !== undefined) {
+              this.writeEnd(span, response);
+              this.writeReceive(span, response);
+            } else this.writeEnd(span, this.localEvent());
+          } else {
+            const start = this.states.get(span)?.localStart ?? this.localEvent();
+            this.writeStart(span, this.clock().node, start);
+            this.writeEnd(span, this.localEvent());
+          }
+          break;
+        }
+        default:
+          this.writeEnd(span, this.localEvent());
+      }
+    } catch {
+      // Never break the traced code.
+    }
+  }
+
+  /** Nothing to do: the attributes were written in `onEnding`. */
+  onEnd(_span: unknown): void {}
+
+  /** Nothing is buffered. */
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Nothing to release. */
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private clock(): LamportClock {
+    return this.options.clock ?? getProcessClock();
+  }
+
+  private localEvent(): EventStamp {
+    const clock = this.clock().tick();
+    return { clock, timeUs: nowMicros(this.options.wallClock) };
+  }
+
+  private stampLocalStartIfNoSend(span: StampableSpan): void {
+    try {
+      if (span.ended || getOutgoingExchange(span) !== undefined) return;
+      this.states.set(span, { localStart: this.localEvent() });
+    } catch {
+      // Never break the traced code.
+    }
+  }
+
+  private writeStart(span: StampableSpan, node: string, event: EventStamp): void {
+    span.setAttribute(ATTR_LAMPORT_NODE, node);
+    span.setAttribute(ATTR_LAMPORT_START, event.clock);
+    if (event.timeUs !== hrTimeToMicros(span.startTime))
+      span.setAttribute(ATTR_LAMPORT_START_TIME_US, event.timeUs);
+  }
+
+  private writeEnd(span: StampableSpan, event: EventStamp): void {
+    span.setAttribute(ATTR_LAMPORT_END, event.clock);
+    if (event.timeUs !== hrTimeToMicros(span.endTime))
+      span.setAttribute(ATTR_LAMPORT_END_TIME_US, event.timeUs);
+  }
+
+  private writeReceive(span: StampableSpan, receive: ReceiveStamp): void {
+    if (receive.remote !== undefined) {
+      if (receive.remote.node !== undefined) span.setAttribute(ATTR_LAMPORT_RECV_NODE, receive.remote.node);
+      span.setAttribute(ATTR_LAMPORT_RECV_CLOCK, receive.remote.clock);
+    }
+    if (receive.rejected !== undefined) span.setAttribute(ATTR_LAMPORT_REJECTED, receive.rejected);
+  }
+}
