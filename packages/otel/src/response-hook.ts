@@ -30,12 +30,11 @@ const isUndiciResponseInfo = (value: object): value is UndiciResponseInfo =>
 
 /** The `lamport-clock` values of an undici raw header list (`[name, value, name, value, …]` as Buffers). */
 function undiciHeaderValues(headers: readonly unknown[]): string[] | undefined {
-  let values: string[] | undefined;
+  const values: string[] = [];
   for (let index = 0; index + 1 < headers.length; index += 2) {
-    if (String(headers[index]).toLowerCase() === CLOCK_HEADER)
-      (values ??= []).push(String(headers[index + 1]));
+    if (String(headers[index]).toLowerCase() === CLOCK_HEADER) values.push(String(headers[index + 1]));
   }
-  return values;
+  return values.length === 0 ? undefined : values;
 }
 
 function stampReplyWhenHeadersAreWritten(response: ServerResponse, respond: 'if-carried' | 'always'): void {
