@@ -1,0 +1,141 @@
+import {
+  defaultTextMapGetter,
+  defaultTextMapSetter,
+  ROOT_CONTEXT,
+  SpanKind,
+  trace,
+} from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { LamportClock, receiveResponse, stampReply } from '@tickline/clock';
+import { expect, it } from 'vitest';
+import { getIncomingExchange } from './context.js';
+import { getOutgoingExchange } from './outgoing-links.js';
+import { LamportPropagator } from './propagator.js';
+import { LamportSpanProcessor } from './span-processor.js';
+
+function setup(node: string) {
+  const clock = new LamportClock({ node });
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    spanProcessors: [new LamportSpanProcessor({ clock }), new SimpleSpanProcessor(exporter)],
+  });
+  return {
+    clock,
+    exporter,
+    tracer: provider.getTracer('test'),
+    propagator: new LamportPropagator({ clock }),
+  };
+}
+
+const attributes = (span: ReadableSpan) => span.attributes;
+const micros = (time: [number, number]) => time[0] * 1_000_000 + Math.round(time[1] / 1000);
+
+it('stamps an INTERNAL span with two local events', () => {
+  const { clock, exporter, tracer } = setup('orders/1');
+  tracer.startSpan('work').end();
+  const [span] = exporter.getFinishedSpans();
+  expect(attributes(span!)).toMatchObject({
+    'lamport.node': 'orders/1',
+    'lamport.start': 1,
+    'lamport.end': 2,
+  });
+  expect(clock.read()).toBe(2);
+});
+
+it('a SERVER span starts with the extracted receive and ends with the reply the middleware stamped', async () => {
+  const { clock, exporter, tracer, propagator } = setup('billing/1');
+  const headers = { 'lamport-clock': '10;node="orders/1"' };
+  const extracted = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+  const span = tracer.startSpan('GET /', { kind: SpanKind.SERVER }, extracted);
+  // A child INTERNAL span inherits the context but is not the receive.
+  tracer.startSpan('handler', {}, trace.setSpan(extracted, span)).end();
+  const exchange = getIncomingExchange(extracted)!;
+  const replyHeader = stampReply(exchange);
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  span.end();
+  const server = exporter.getFinishedSpans().find((finished) => finished.kind === SpanKind.SERVER)!;
+  expect(attributes(server)).toMatchObject({
+    'lamport.node': 'billing/1',
+    'lamport.start': 11,
+    'lamport.recv.node': 'orders/1',
+    'lamport.recv.clock': 10,
+    'lamport.end': 14,
+    'lamport.start.time_us': exchange.receive.timeUs,
+    'lamport.end.time_us': exchange.reply!.timeUs,
+  });
+  expect(replyHeader).toBe('14;node="billing/1"');
+  // The reply went out 5 ms before the span ended: its time is recorded.
+  expect(micros(server.endTime) - exchange.reply!.timeUs).toBeGreaterThanOrEqual(4000);
+  const child = exporter.getFinishedSpans().find((finished) => finished.name === 'handler')!;
+  expect(attributes(child)).toMatchObject({ 'lamport.start': 12, 'lamport.end': 13 });
+  expect(attributes(child)['lamport.recv.clock']).toBeUndefined();
+  expect(clock.read()).toBe(14);
+});
+
+it('a SERVER span without a reply stamp ends with a local event and keeps lamport.rejected', () => {
+  const { exporter, tracer, propagator } = setup('billing/1');
+  const extracted = propagator.extract(ROOT_CONTEXT, { 'lamport-clock': '1;node=bad' }, defaultTextMapGetter);
+  tracer.startSpan('GET /', { kind: SpanKind.SERVER }, extracted).end();
+  const [server] = exporter.getFinishedSpans();
+  expect(attributes(server!)).toMatchObject({ 'lamport.start': 1, 'lamport.end': 2 });
+  expect(attributes(server!)['lamport.rejected']).toMatch(/./);
+  expect(attributes(server!)['lamport.recv.clock']).toBeUndefined();
+});
+
+it('a CLIENT span starts with the injected send and ends with the merged response', () => {
+  const { clock, exporter, tracer, propagator } = setup('orders/1');
+  const span = tracer.startSpan('GET', { kind: SpanKind.CLIENT });
+  const headers: Record<string, string> = {};
+  propagator.inject(trace.setSpan(ROOT_CONTEXT, span), headers, defaultTextMapSetter);
+  receiveResponse(getOutgoingExchange(span)!, '40;node="billing/1"');
+  span.end();
+  const [client] = exporter.getFinishedSpans();
+  expect(headers['lamport-clock']).toBe('1;node="orders/1"');
+  expect(attributes(client!)).toMatchObject({
+    'lamport.node': 'orders/1',
+    'lamport.start': 1,
+    'lamport.end': 41,
+    'lamport.recv.node': 'billing/1',
+    'lamport.recv.clock': 40,
+  });
+  expect(clock.read()).toBe(41);
+});
+
+it('a CLIENT span nothing was injected for gets local events, stamped in order', async () => {
+  const { exporter, tracer } = setup('orders/1');
+  const span = tracer.startSpan('GET', { kind: SpanKind.CLIENT });
+  await Promise.resolve();
+  tracer.startSpan('meanwhile').end();
+  span.end();
+  const client = exporter.getFinishedSpans().find((finished) => finished.kind === SpanKind.CLIENT)!;
+  expect(attributes(client)).toMatchObject({ 'lamport.start': 1, 'lamport.end': 4 });
+});
+
+it('PRODUCER and CONSUMER spans: send then local, receive then local', () => {
+  const producer = setup('queue-writer/1');
+  const message: Record<string, string> = {};
+  const send = producer.tracer.startSpan('publish', { kind: SpanKind.PRODUCER });
+  producer.propagator.inject(trace.setSpan(ROOT_CONTEXT, send), message, defaultTextMapSetter);
+  send.end();
+  expect(attributes(producer.exporter.getFinishedSpans()[0]!)).toMatchObject({
+    'lamport.start': 1,
+    'lamport.end': 2,
+  });
+  expect(message['lamport-clock']).toBe('1;node="queue-writer/1"');
+
+  const consumer = setup('queue-reader/1');
+  const extracted = consumer.propagator.extract(ROOT_CONTEXT, message, defaultTextMapGetter);
+  consumer.tracer.startSpan('process', { kind: SpanKind.CONSUMER }, extracted).end();
+  expect(attributes(consumer.exporter.getFinishedSpans()[0]!)).toMatchObject({
+    'lamport.node': 'queue-reader/1',
+    'lamport.start': 2,
+    'lamport.recv.node': 'queue-writer/1',
+    'lamport.recv.clock': 1,
+    'lamport.end': 3,
+  });
+});
