@@ -48,6 +48,8 @@ export interface OutgoingExchange {
   readonly header: string;
   /** The receive event of the response, once some layer read it. */
   response: ReceiveStamp | undefined;
+  /** The layer that began it, when that layer named itself (see {@link beginOutgoing}). */
+  readonly layer?: string;
 }
 
 /** Options for stamping a message. */
@@ -132,7 +134,9 @@ export function stampReply(exchange: IncomingExchange, options: { wallClock?: Wa
  * (e.g. the OpenTelemetry propagator after the fetch hook) can take it over with
  * {@link claimPendingOutgoing} instead of ticking again.
  */
-export function beginOutgoing(options: { clock?: LamportClock; wallClock?: WallClock } = {}): OutgoingExchange {
+export function beginOutgoing(
+  options: { clock?: LamportClock; wallClock?: WallClock; layer?: string } = {},
+): OutgoingExchange {
   const clock = options.clock ?? getProcessClock();
   const sent = clock.tick();
   const exchange: OutgoingExchange = {
@@ -140,6 +144,7 @@ export function beginOutgoing(options: { clock?: LamportClock; wallClock?: WallC
     send: { clock: sent, timeUs: nowMicros(options.wallClock) },
     header: clock.formatHeader(sent),
     response: undefined,
+    layer: options.layer,
   };
   const state = sharedState();
   state.pendingOutgoing = exchange;
@@ -152,10 +157,17 @@ export function beginOutgoing(options: { clock?: LamportClock; wallClock?: WallC
 /**
  * Takes the outgoing exchange another layer began in this synchronous turn, if one is still
  * unclaimed. A layer that finds one must not tick or add the header again.
+ *
+ * `skipLayer`: leave (and do not take) an exchange that this same layer began, e.g. the
+ * OpenTelemetry propagator must not adopt its own send for a previous request in the same turn
+ * (two requests started together, with no outgoing hook installed to claim the first).
  */
-export function claimPendingOutgoing(): OutgoingExchange | undefined {
+export function claimPendingOutgoing(options: { skipLayer?: string } = {}): OutgoingExchange | undefined {
   const state = sharedState();
   const pending = state.pendingOutgoing as OutgoingExchange | undefined;
+  if (pending !== undefined && options.skipLayer !== undefined && pending.layer === options.skipLayer) {
+    return undefined;
+  }
   state.pendingOutgoing = undefined;
   return pending;
 }
