@@ -247,6 +247,43 @@ function parseList(value: string, members: Array<ClockStamp & { logical?: number
   }
 }
 
+const NODE_PREFIX = ';node="';
+
+/** The last `;node="…"` suffix parsed and its node id: a peer sends the same one over and over. */
+const nodeCache = { suffix: '', node: '' };
+
+/**
+ * The form every Tickline sender writes, `<digits>` or `<digits>;node="<plain string>"`, read
+ * without the general parser: the hot path of every request. Anything else (escapes, other
+ * parameters, lists, spaces) returns undefined and goes through the full RFC 8941 parser.
+ */
+function parseCommonForm(value: string): ParsedClockHeader | undefined {
+  const length = value.length;
+  if (length === 0 || length > MAX_NODE_LENGTH + 32) return undefined;
+  let clock = 0;
+  let i = 0;
+  for (; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    clock = clock * 10 + (c - 0x30);
+  }
+  if (i === 0 || i > MAX_CLOCK_DIGITS) return undefined;
+  if (i === length) return { ok: true, clock };
+  const suffix = value.slice(i);
+  if (suffix === nodeCache.suffix) return { ok: true, clock, node: nodeCache.node };
+  if (!suffix.startsWith(NODE_PREFIX) || suffix.charCodeAt(suffix.length - 1) !== DQUOTE) return undefined;
+  const end = suffix.length - 1;
+  if (end <= NODE_PREFIX.length || end - NODE_PREFIX.length > MAX_NODE_LENGTH) return undefined;
+  for (let j = NODE_PREFIX.length; j < end; j++) {
+    const c = suffix.charCodeAt(j);
+    if (c < 0x20 || c > 0x7e || c === DQUOTE || c === BACKSLASH) return undefined;
+  }
+  const node = suffix.slice(NODE_PREFIX.length, end);
+  nodeCache.suffix = suffix;
+  nodeCache.node = node;
+  return { ok: true, clock, node };
+}
+
 /** @internal Parses every member of every line; shared by the Lamport and HLC header parsers. */
 export function parseMembers(
   value: string | readonly string[] | undefined | null,
@@ -283,6 +320,10 @@ export function parseMembers(
  * {@link MAX_HEADER_LENGTH} characters.
  */
 export function parseClockHeader(value: string | readonly string[] | undefined | null): ParsedClockHeader {
+  if (typeof value === 'string') {
+    const fast = parseCommonForm(value);
+    if (fast !== undefined) return fast;
+  }
   const parsed = parseMembers(value, CLOCK_HEADER);
   if (!parsed.ok) return parsed;
   let best = parsed.members[0] as ClockStamp;
