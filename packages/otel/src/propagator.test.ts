@@ -136,3 +136,18 @@ it('is found through the global propagation API', () => {
     propagation.disable();
   }
 });
+
+it('two requests injected in the same turn get a send each', () => {
+  const clock = new LamportClock({ node: 'orders/1' });
+  const propagator = new LamportPropagator({ clock });
+  const tracer = new BasicTracerProvider().getTracer('test');
+  const first = tracer.startSpan('first');
+  const second = tracer.startSpan('second');
+  const firstCarrier: Record<string, string> = {};
+  const secondCarrier: Record<string, string> = {};
+  propagator.inject(trace.setSpan(ROOT_CONTEXT, first), firstCarrier, defaultTextMapSetter);
+  propagator.inject(trace.setSpan(ROOT_CONTEXT, second), secondCarrier, defaultTextMapSetter);
+  expect(firstCarrier['lamport-clock']).toBe('1;node="orders/1"');
+  expect(secondCarrier['lamport-clock']).toBe('2;node="orders/1"');
+  expect(getOutgoingExchange(second)?.send.clock).toBe(2);
+});

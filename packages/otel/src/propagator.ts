@@ -17,6 +17,8 @@ import {
 import { setIncomingExchange } from './context.js';
 import { outgoingLinks } from './outgoing-links.js';
 
+const PROPAGATOR_LAYER = '@tickline/otel';
+
 /** Options of {@link LamportPropagator}. */
 export interface LamportPropagatorOptions {
   /** Clock to stamp messages with. Default: the process clock (`getProcessClock()` of @tickline/clock). */
@@ -58,9 +60,14 @@ export class LamportPropagator implements TextMapPropagator {
     try {
       if (carrier === null || typeof carrier !== 'object' || isTracingSuppressed(context)) return;
       const span = trace.getSpan(context);
-      let exchange = claimPendingOutgoing();
+      // Adopt a send an outgoing hook stamped for this request, never our own for an earlier one.
+      let exchange = claimPendingOutgoing({ skipLayer: PROPAGATOR_LAYER });
       if (exchange === undefined) {
-        exchange = beginOutgoing({ clock: this.options.clock, wallClock: this.options.wallClock });
+        exchange = beginOutgoing({
+          clock: this.options.clock,
+          wallClock: this.options.wallClock,
+          layer: PROPAGATOR_LAYER,
+        });
         setter.set(carrier, CLOCK_HEADER, exchange.header);
       }
       if (span !== undefined) {
