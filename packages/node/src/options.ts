@@ -1,4 +1,4 @@
-import type { LamportClock } from '@tickline/clock';
+import type { LamportClock, OutgoingExchange } from '@tickline/clock';
 
 /** Where an outgoing request goes, as given to {@link OutgoingOptions.trust}. */
 export interface OutgoingTarget {
@@ -27,4 +27,10 @@ export interface OutgoingOptions {
    * too far ahead, untrusted), with the reason. Must not throw. Default: none.
    */
   onRejected?: (reason: string, target: OutgoingTarget) => void;
+  /**
+   * Called once the response's clock was merged (or, without a usable header, its receive ticked),
+   * before the caller sees the response: `exchange.send` is the request's send event and
+   * `exchange.response` the response's receive. For logging or your own spans. Must not throw. Default: none.
+   */
+  onResponse?: (exchange: OutgoingExchange, target: OutgoingTarget) => void;
 }

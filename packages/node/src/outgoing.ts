@@ -70,7 +70,7 @@ export class OutgoingStamper {
   ): void {
     const exchange = this.exchanges.get(request);
     if (exchange === undefined || exchange.response !== undefined) return;
-    const { trust, maxForwardJump, onRejected } = this.options;
+    const { trust, maxForwardJump, onRejected, onResponse } = this.options;
     let stampOptions: Omit<StampOptions, 'clock'> = {};
     let resolvedTarget: OutgoingTarget | undefined;
     if (trust !== undefined && values !== undefined) {
@@ -81,7 +81,15 @@ export class OutgoingStamper {
     const stamp = receiveResponse(exchange, values, stampOptions);
     if (stamp.rejected !== undefined && onRejected !== undefined) {
       try {
-        onRejected(stamp.rejected, resolvedTarget ?? target());
+        resolvedTarget ??= target();
+        onRejected(stamp.rejected, resolvedTarget);
+      } catch {
+        // A failing hook must not break the response.
+      }
+    }
+    if (onResponse !== undefined) {
+      try {
+        onResponse(exchange, resolvedTarget ?? target());
       } catch {
         // A failing hook must not break the response.
       }

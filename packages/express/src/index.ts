@@ -1,0 +1,2 @@
+export type { LamportClockOptions, RequestLamport } from './middleware.js';
+export { lamportClock } from './middleware.js';

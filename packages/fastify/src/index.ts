@@ -1,0 +1,2 @@
+export type { RequestLamport, TicklineOptions } from './plugin.js';
+export { tickline, tickline as default } from './plugin.js';
