@@ -1,0 +1,12 @@
+export type { AppOptions } from './app.js';
+export { buildApp } from './app.js';
+export type { Collector, CollectorOptions } from './collector.js';
+export { createCollector } from './collector.js';
+export { DEFAULT_STORE, openStore, StoreUrlError } from './store/open.js';
+export type { PostgresStoreOptions } from './store/postgres.js';
+export { PostgresSpanStore } from './store/postgres.js';
+export type { SqliteStoreOptions } from './store/sqlite.js';
+export { SqliteSpanStore } from './store/sqlite.js';
+export type { SpanStore, TraceListPage, TraceListQuery, TraceSummary } from './store/types.js';
+export type { WriteQueueOptions } from './write-queue.js';
+export { WriteQueue, WriteQueueFullError } from './write-queue.js';

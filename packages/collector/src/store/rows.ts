@@ -1,0 +1,179 @@
+import type { Attributes, SpanRecord } from '@tickline/causal';
+
+/** The columns of a stored span, shared by the SQLite and PostgreSQL stores. */
+export interface SpanRow {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | null;
+  name: string;
+  kind: number;
+  /** Signed 64-bit form of the unsigned nanoseconds (both databases store signed int64). */
+  startNs: bigint;
+  endNs: bigint;
+  service: string | null;
+  node: string | null;
+  domain: string | null;
+  attributes: string;
+  resource: string;
+  scope: string | null;
+  statusCode: number | null;
+  statusMessage: string | null;
+}
+
+function stringAttribute(attributes: Attributes, key: string): string | null {
+  const value = attributes[key];
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Converts spans to rows. Resource JSON is computed once per resource object (the decoders share one
+ * object between the spans of a resource).
+ */
+export function spansToRows(spans: SpanRecord[]): SpanRow[] {
+  const resourceJson = new Map<Attributes, string>();
+  const rows: SpanRow[] = new Array(spans.length);
+  for (let index = 0; index < spans.length; index++) {
+    const span = spans[index] as SpanRecord;
+    let resource = resourceJson.get(span.resource);
+    if (resource === undefined) {
+      resource = JSON.stringify(span.resource);
+      resourceJson.set(span.resource, resource);
+    }
+    const node = stringAttribute(span.attributes, 'lamport.node');
+    rows[index] = {
+      traceId: span.traceId,
+      spanId: span.spanId,
+      parentSpanId: span.parentSpanId ?? null,
+      name: span.name,
+      kind: span.kind,
+      startNs: BigInt.asIntN(64, span.startTimeUnixNano),
+      endNs: BigInt.asIntN(64, span.endTimeUnixNano),
+      service: stringAttribute(span.resource, 'service.name'),
+      node,
+      domain:
+        stringAttribute(span.resource, 'host.id') ?? stringAttribute(span.resource, 'host.name') ?? node,
+      attributes: JSON.stringify(span.attributes),
+      resource,
+      scope: span.scope === undefined ? null : JSON.stringify(span.scope),
+      statusCode: span.status === undefined ? null : span.status.code,
+      statusMessage: span.status?.message ?? null,
+    };
+  }
+  return rows;
+}
+
+/** A stored row back to a span. `resourceCache` shares resource objects between spans with the same JSON. */
+export function rowToSpan(
+  row: {
+    trace_id: string;
+    span_id: string;
+    parent_span_id: string | null;
+    name: string;
+    kind: number | bigint;
+    start_ns: bigint | string;
+    end_ns: bigint | string;
+    attributes: string;
+    resource: string;
+    scope: string | null;
+    status_code: number | bigint | null;
+    status_message: string | null;
+  },
+  resourceCache: Map<string, Attributes>,
+): SpanRecord {
+  let resource = resourceCache.get(row.resource);
+  if (resource === undefined) {
+    resource = JSON.parse(row.resource) as Attributes;
+    resourceCache.set(row.resource, resource);
+  }
+  const span: SpanRecord = {
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    parentSpanId: row.parent_span_id ?? undefined,
+    name: row.name,
+    kind: Number(row.kind) as SpanRecord['kind'],
+    startTimeUnixNano: BigInt.asUintN(64, BigInt(row.start_ns)),
+    endTimeUnixNano: BigInt.asUintN(64, BigInt(row.end_ns)),
+    attributes: JSON.parse(row.attributes) as Attributes,
+    resource,
+  };
+  if (row.scope !== null) span.scope = JSON.parse(row.scope) as SpanRecord['scope'];
+  if (row.status_code !== null) {
+    span.status =
+      row.status_message === null
+        ? { code: Number(row.status_code) }
+        : { code: Number(row.status_code), message: row.status_message };
+  }
+  return span;
+}
+
+/** Milliseconds → signed nanoseconds for range queries. */
+export function msToNs(ms: number): bigint {
+  return BigInt(Math.trunc(ms)) * 1_000_000n;
+}
+
+/** Nanoseconds → milliseconds (fractional). */
+export function nsToMs(ns: bigint): number {
+  return Number(ns / 1000n) / 1000;
+}
+
+/** Keyset cursor for the traces list: newest first by (start, traceId). */
+export function encodeCursor(startNs: bigint, traceId: string): string {
+  return Buffer.from(`${startNs}:${traceId}`).toString('base64url');
+}
+
+/** Decodes {@link encodeCursor}; undefined when malformed. */
+export function decodeCursor(cursor: string): { startNs: bigint; traceId: string } | undefined {
+  const text = Buffer.from(cursor, 'base64url').toString();
+  const match = /^(-?\d{1,20}):([0-9a-f]{32})$/.exec(text);
+  if (match === null) return undefined;
+  return { startNs: BigInt(match[1] as string), traceId: match[2] as string };
+}
+
+/** Per-trace aggregate of newly inserted rows, for the traces summary table. */
+export interface TraceAggregate {
+  traceId: string;
+  startNs: bigint;
+  endNs: bigint;
+  spanCount: number;
+  /** `,a,b,` form, so `LIKE '%,a,%'` finds a service. */
+  services: string;
+}
+
+/** Aggregates rows by trace, sorted by trace id (a fixed lock order for concurrent writers). */
+export function aggregateByTrace(rows: SpanRow[]): TraceAggregate[] {
+  const byTrace = new Map<
+    string,
+    { startNs: bigint; endNs: bigint; spanCount: number; services: Set<string> }
+  >();
+  for (const row of rows) {
+    let entry = byTrace.get(row.traceId);
+    if (entry === undefined) {
+      entry = { startNs: row.startNs, endNs: row.endNs, spanCount: 0, services: new Set() };
+      byTrace.set(row.traceId, entry);
+    }
+    if (row.startNs < entry.startNs) entry.startNs = row.startNs;
+    if (row.endNs > entry.endNs) entry.endNs = row.endNs;
+    entry.spanCount++;
+    if (row.service !== null) entry.services.add(row.service.replaceAll(',', ' '));
+  }
+  return [...byTrace.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([traceId, entry]) => ({
+      traceId,
+      startNs: entry.startNs,
+      endNs: entry.endNs,
+      spanCount: entry.spanCount,
+      services: entry.services.size === 0 ? ',' : `,${[...entry.services].sort().join(',')},`,
+    }));
+}
+
+/** Merges two `,a,b,` service lists. */
+export function mergeServices(existing: string, added: string): string {
+  const names = new Set([...existing.split(','), ...added.split(',')].filter((name) => name !== ''));
+  return names.size === 0 ? ',' : `,${[...names].sort().join(',')},`;
+}
+
+/** `,a,b,` → `['a', 'b']`. */
+export function splitServices(services: string): string[] {
+  return services.split(',').filter((name) => name !== '');
+}

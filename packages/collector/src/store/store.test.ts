@@ -1,0 +1,193 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SpanRecord } from '@tickline/causal';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PostgresServer, startPostgres } from '../__tests__/postgres.js';
+import { makeSpan, makeTrace } from '../__tests__/spans.js';
+import { openStore } from './open.js';
+import { PostgresSpanStore } from './postgres.js';
+import { SqliteSpanStore } from './sqlite.js';
+import type { SpanStore } from './types.js';
+
+let postgres: PostgresServer | undefined;
+let directory = '';
+let databaseCounter = 0;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'tickline-store-'));
+  postgres = await startPostgres();
+}, 180_000);
+
+afterAll(async () => {
+  await postgres?.stop();
+  await rm(directory, { recursive: true, force: true });
+}, 120_000);
+
+const factories: [string, () => Promise<SpanStore>][] = [
+  ['sqlite', async () => SqliteSpanStore.open(join(directory, `store-${++databaseCounter}.db`))],
+  [
+    'postgres',
+    async () => {
+      if (postgres === undefined) throw new Error('PostgreSQL did not start');
+      return PostgresSpanStore.open(await postgres.createDatabase(`store_${++databaseCounter}`));
+    },
+  ],
+];
+
+function byId(spans: SpanRecord[]): SpanRecord[] {
+  return [...spans].sort((a, b) => (a.spanId < b.spanId ? -1 : 1));
+}
+
+describe.each(factories)('%s store', (_name, open) => {
+  it('stores spans and reads a trace back unchanged', async () => {
+    const store = await open();
+    try {
+      const trace = makeTrace(5, 1_763_780_000_000);
+      const other = makeTrace(2, 1_763_780_001_000, 'billing');
+      const withStatus = {
+        ...(trace[1] as SpanRecord),
+        status: { code: 2, message: 'boom' },
+        attributes: { nested: { a: [1, 'x', null] } },
+      };
+      trace[1] = withStatus;
+      const huge = {
+        ...(trace[2] as SpanRecord),
+        startTimeUnixNano: 2n ** 64n - 5n,
+        endTimeUnixNano: 2n ** 64n - 1n,
+      };
+      trace[2] = huge;
+      expect(await store.insertSpans([...trace, ...other])).toBe(7);
+      expect(byId(await store.traceSpans(trace[0]?.traceId as string))).toEqual(byId(trace));
+      expect(await store.countSpans()).toBe(7);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('is idempotent on (traceId, spanId): a retried batch never duplicates', async () => {
+    const store = await open();
+    try {
+      const trace = makeTrace(10, 1_763_780_000_000);
+      expect(await store.insertSpans(trace)).toBe(10);
+      expect(await store.insertSpans(trace)).toBe(0);
+      expect(
+        await store.insertSpans([...trace.slice(0, 3), makeSpan({ traceId: trace[0]?.traceId as string })]),
+      ).toBe(1);
+      expect(await store.countSpans()).toBe(11);
+      const page = await store.listTraces({ limit: 10 });
+      expect(page.traces).toHaveLength(1);
+      expect(page.traces[0]?.spanCount).toBe(11);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('lists traces newest first with filters and a cursor', async () => {
+    const store = await open();
+    try {
+      const base = 1_763_780_000_000;
+      const traces = Array.from({ length: 7 }, (_, index) =>
+        makeTrace(3, base + index * 1000, index % 2 === 0 ? 'orders' : 'billing'),
+      );
+      await store.insertSpans(traces.flat());
+      // A second service joins trace 0 later.
+      await store.insertSpans([
+        makeSpan({ traceId: traces[0]?.[0]?.traceId as string, startMs: base + 500, service: 'stock' }),
+      ]);
+      const first = await store.listTraces({ limit: 3 });
+      expect(first.traces.map((trace) => trace.traceId)).toEqual(
+        [6, 5, 4].map((index) => traces[index]?.[0]?.traceId),
+      );
+      expect(first.traces[0]).toEqual({
+        traceId: traces[6]?.[0]?.traceId,
+        services: ['orders'],
+        spanCount: 3,
+        start: base + 6000,
+        durationMs: 4,
+      });
+      const second = await store.listTraces({ limit: 3, cursor: first.next as string });
+      expect(second.traces.map((trace) => trace.traceId)).toEqual(
+        [3, 2, 1].map((index) => traces[index]?.[0]?.traceId),
+      );
+      const third = await store.listTraces({ limit: 3, cursor: second.next as string });
+      expect(third.traces.map((trace) => trace.traceId)).toEqual([traces[0]?.[0]?.traceId]);
+      expect(third.traces[0]?.services).toEqual(['orders', 'stock']);
+      expect(third.traces[0]?.spanCount).toBe(4);
+      expect(third.next).toBeUndefined();
+      const billing = await store.listTraces({ limit: 10, service: 'billing' });
+      expect(billing.traces.map((trace) => trace.traceId)).toEqual(
+        [5, 3, 1].map((index) => traces[index]?.[0]?.traceId),
+      );
+      const stock = await store.listTraces({ limit: 10, service: 'stock' });
+      expect(stock.traces).toHaveLength(1);
+      const window = await store.listTraces({ limit: 10, from: base + 2000, to: base + 4000 });
+      expect(window.traces.map((trace) => trace.traceId)).toEqual(
+        [4, 3, 2].map((index) => traces[index]?.[0]?.traceId),
+      );
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('reads the spans of a time window and deletes old traces', async () => {
+    const store = await open();
+    try {
+      const base = 1_763_780_000_000;
+      const old = makeTrace(4, base);
+      const recent = makeTrace(4, base + 60_000);
+      await store.insertSpans([...old, ...recent]);
+      expect(
+        (await store.windowSpans(base + 59_000, base + 70_000, 100)).map((span) => span.spanId).sort(),
+      ).toEqual(recent.map((span) => span.spanId).sort());
+      expect(await store.windowSpans(base, base + 70_000, 3)).toHaveLength(3);
+      expect(await store.deleteEndedBefore(base + 30_000)).toBe(4);
+      expect(await store.countSpans()).toBe(4);
+      expect((await store.listTraces({ limit: 10 })).traces.map((trace) => trace.traceId)).toEqual([
+        recent[0]?.traceId,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('keeps inserts correct when several writers race on the same traces', async () => {
+    const stores = [await open()];
+    // For PostgreSQL the second handle is a separate pool on the same database, like a second collector process.
+    const description = stores[0]?.description as string;
+    if (description.startsWith('postgres'))
+      stores.push(await openStore(`postgres://tickline@${description.split('@')[1]}`));
+    try {
+      const traces = Array.from({ length: 20 }, (_, index) => makeTrace(20, 1_763_780_000_000 + index));
+      const spans = traces.flat();
+      const batches = Array.from({ length: 8 }, (_, index) =>
+        spans.filter((_, spanIndex) => spanIndex % 8 !== index),
+      );
+      const inserted = await Promise.all(
+        batches.map((batch, index) => (stores[index % stores.length] as SpanStore).insertSpans(batch)),
+      );
+      expect(inserted.reduce((sum, count) => sum + count, 0)).toBe(spans.length);
+      expect(await stores[0]?.countSpans()).toBe(spans.length);
+      const page = await stores[0]?.listTraces({ limit: 100 });
+      expect(page?.traces.map((trace) => trace.spanCount)).toEqual(new Array(20).fill(20));
+    } finally {
+      for (const store of stores) await store.close();
+    }
+  });
+});
+
+describe('openStore', () => {
+  it('rejects unknown store URLs with a hint', async () => {
+    await expect(openStore('mysql://x')).rejects.toThrow(
+      /@tickline\/collector: unsupported store 'mysql:\/\/x'. Use sqlite:PATH/,
+    );
+    await expect(openStore('sqlite:x.db?synchronous=maybe')).rejects.toThrow(/unsupported store/);
+  });
+
+  it('opens sqlite with synchronous=full', async () => {
+    const store = await openStore(`sqlite:${join(directory, 'nested', 'dir', 'full.db')}?synchronous=full`);
+    await store.insertSpans([makeSpan()]);
+    expect(await store.countSpans()).toBe(1);
+    await store.close();
+  });
+});
