@@ -1,5 +1,5 @@
 import { CausalOptionsError } from './errors.js';
-import { buildEventGraph, type EventGraph, EventKind } from './graph.js';
+import { buildEventGraph, type EventGraph } from './graph.js';
 import type { SpanKind, SpanRecord } from './model.js';
 import { type PhysicalClockView, physicalClockView } from './physical.js';
 import { type SkewSolution, solveSkew } from './skew.js';

@@ -210,7 +210,7 @@ export function solveSkew(
   return {
     domainCount,
     domainEvents,
-    reference: reference < 0 ? 0 : reference,
+    reference: Math.max(0, reference),
     domainReference,
     low,
     high,
