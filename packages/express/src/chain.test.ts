@@ -122,7 +122,13 @@ function checkChain(exchange: OutgoingExchange, hop: Hop, stamped: Map<string, n
       record(current.node, current.receive.clock, call.send, call.response.clock, replyClock);
       send = call.send;
       sender = current.node;
-      response = { ...call.response, timeUs: 0, rejected: undefined, carried: true };
+      response = {
+        clock: call.response.clock,
+        remote: call.response.remote,
+        timeUs: 0,
+        rejected: undefined,
+        carried: true,
+      };
     }
     current = current.call?.downstream;
   }

@@ -1,0 +1,214 @@
+import http, { type Server } from 'node:http';
+import net, { type AddressInfo } from 'node:net';
+import { LamportClock, MAX_NODE_LENGTH, type ReceiveStamp } from '@tickline/clock';
+import express from 'express';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type LamportClockOptions, lamportClock } from './index.js';
+
+/** What the test route answers. */
+interface Answer {
+  receive: ReceiveStamp;
+  node: string;
+}
+
+async function readJson(response: Response): Promise<Answer> {
+  return (await response.json()) as Answer;
+}
+
+/** The clock core's bad and hostile header values (packages/clock/src/header.test.ts), and more. */
+const HOSTILE_HEADERS: string[] = [
+  '',
+  ' ',
+  '-1',
+  '+1',
+  '1e3',
+  '0x10',
+  '1.5',
+  '"5"',
+  '1234567890123456',
+  '9'.repeat(1_000_000),
+  '5\u0000',
+  '5;node="a\u0001b"',
+  '5;node="unterminated',
+  `5;node="${'x'.repeat(MAX_NODE_LENGTH + 1)}"`,
+  '5;node=orders',
+  '5;node=',
+  '5;node=12',
+  '5;Node="x"',
+  '5 ;node="x"',
+  '5;node="é"',
+  '٥',
+  ',',
+  ',,,,',
+  ','.repeat(10_000),
+  'abc',
+  '5 6',
+  '5;',
+  '5;=1',
+  'NaN',
+  'Infinity',
+];
+
+/**
+ * Lists with an empty member: the clock core skips the bad member and takes the largest valid one
+ * (here 6), which is behind the clock, so the receive is still an ordinary tick.
+ */
+const LENIENT = ['5,,6'];
+
+/** Values a valid header could carry, but too far ahead for `maxForwardJump: 1000`. */
+const FAR_AHEAD = ['999999999999999', '5000;node="poisoner"', '2000, 3000'];
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function serve(options: LamportClockOptions): Promise<number> {
+  const app = express();
+  app.use(lamportClock(options));
+  app.get('/', (request, response) => {
+    response.json({ receive: request.lamport?.receive, node: request.lamport?.clock.node });
+  });
+  // Node's parser would answer 400/431 itself for NUL, control characters and 1 MB values; relax
+  // it so that those values reach the middleware.
+  const server = http.createServer({ insecureHTTPParser: true, maxHeaderSize: 4 * 1024 * 1024 }, app);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** Sends a GET with the raw header bytes (UTF-8), so that any value reaches the server unchanged. */
+function rawGet(
+  port: number,
+  header: string | undefined,
+): Promise<{ status: number; headers: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head = '', body = ''] = data.split('\r\n\r\n');
+      resolve({ status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body });
+    });
+    const line = header === undefined ? '' : `lamport-clock: ${header}\r\n`;
+    socket.end(`GET / HTTP/1.1\r\nhost: 127.0.0.1\r\n${line}connection: close\r\n\r\n`);
+  });
+}
+
+describe('lamportClock middleware', () => {
+  it('merges the request header, exposes request.lamport and stamps the reply', async () => {
+    const clock = new LamportClock({ node: 'server', initial: 10 });
+    const port = await serve({ clock });
+    const response = await fetch(`http://127.0.0.1:${port}/`, {
+      headers: { 'lamport-clock': '40;node="caller"' },
+    });
+    const body = await readJson(response);
+    expect(body.receive).toMatchObject({ clock: 41, remote: { clock: 40, node: 'caller' }, carried: true });
+    expect(body.node).toBe('server');
+    expect(response.headers.get('lamport-clock')).toBe('42;node="server"');
+    expect(clock.read()).toBe(42);
+  });
+
+  it('sends no header to a caller that sent none, unless respond is always', async () => {
+    const clock = new LamportClock({ node: 'quiet' });
+    const quiet = await serve({ clock });
+    const response = await fetch(`http://127.0.0.1:${quiet}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('lamport-clock')).toBeNull();
+    expect((await readJson(response)).receive).toMatchObject({ clock: 1, carried: false });
+
+    const always = await serve({ clock, respond: 'always' });
+    const stamped = await fetch(`http://127.0.0.1:${always}/`);
+    await stamped.text();
+    expect(stamped.headers.get('lamport-clock')).toBe('3;node="quiet"');
+
+    const never = await serve({ clock, respond: 'never' });
+    const silent = await fetch(`http://127.0.0.1:${never}/`, { headers: { 'lamport-clock': '1' } });
+    await silent.text();
+    expect(silent.headers.get('lamport-clock')).toBeNull();
+  });
+
+  it('stamps replies written with writeHead and streamed with write', async () => {
+    const clock = new LamportClock({ node: 'stream' });
+    const app = express();
+    app.use(lamportClock({ clock }));
+    app.get('/', (_request, response) => {
+      response.writeHead(201, { 'content-type': 'text/plain' });
+      response.write('a');
+      setTimeout(() => response.end('b'), 10);
+    });
+    const server = http.createServer(app);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+      headers: { 'lamport-clock': '7' },
+    });
+    expect(await response.text()).toBe('ab');
+    expect(response.status).toBe(201);
+    expect(response.headers.get('lamport-clock')).toBe('9;node="stream"');
+  });
+
+  it('answers every hostile header with its normal 200 and never moves the clock toward it', async () => {
+    const clock = new LamportClock({ node: 'target', initial: 100 });
+    const rejected: string[] = [];
+    const port = await serve({ clock, maxForwardJump: 1000, onRejected: (reason) => rejected.push(reason) });
+    const values = [...HOSTILE_HEADERS, ...FAR_AHEAD];
+    for (const value of values) {
+      const before = clock.read();
+      const response = await rawGet(port, value);
+      expect(response.status, JSON.stringify(value.slice(0, 40))).toBe(200);
+      const body = JSON.parse(response.body);
+      expect(body.receive.rejected, JSON.stringify(value.slice(0, 40))).toEqual(expect.any(String));
+      // The receive was an ordinary tick, and the reply one more: nothing from the header.
+      expect(body.receive.clock).toBe(before + 1);
+      expect(response.headers).toContain(`lamport-clock: ${before + 2};node="target"`);
+    }
+    expect(clock.read()).toBe(100 + 2 * values.length);
+    expect(rejected).toHaveLength(values.length);
+    expect(rejected.slice(-FAR_AHEAD.length).every((reason) => reason.includes('maxForwardJump'))).toBe(true);
+    for (const value of LENIENT) {
+      const before = clock.read();
+      const response = await rawGet(port, value);
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body).receive.clock).toBe(before + 1);
+      expect(clock.read()).toBe(before + 2);
+    }
+  }, 60_000);
+
+  it('ignores the clocks of callers that trust() refuses', async () => {
+    const clock = new LamportClock({ node: 'guarded' });
+    const rejected: string[] = [];
+    const port = await serve({
+      clock,
+      trust: (request) => request.get('x-internal') === 'yes',
+      onRejected: (reason) => rejected.push(reason),
+    });
+    const outsider = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'lamport-clock': '500' } });
+    expect((await readJson(outsider)).receive).toMatchObject({ clock: 1, rejected: 'untrusted sender' });
+    const insider = await fetch(`http://127.0.0.1:${port}/`, {
+      headers: { 'lamport-clock': '500', 'x-internal': 'yes' },
+    });
+    expect((await readJson(insider)).receive).toMatchObject({ clock: 501, remote: { clock: 500 } });
+    expect(rejected).toEqual(['untrusted sender']);
+  });
+
+  it('survives a trust or onRejected hook that throws', async () => {
+    const clock = new LamportClock({ node: 'hooks' });
+    const port = await serve({
+      clock,
+      trust: () => {
+        throw new Error('boom');
+      },
+      onRejected: () => {
+        throw new Error('boom');
+      },
+    });
+    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'lamport-clock': '500' } });
+    expect(response.status).toBe(200);
+    expect((await readJson(response)).receive.rejected).toBe('untrusted sender');
+  });
+});
