@@ -32,10 +32,17 @@ export function makeSpan(
   };
 }
 
-/** A trace of `count` spans under one root. */
+/** A trace of `count` spans under one root, on one node with clocks in process order (no anomalies). */
 export function makeTrace(count: number, startMs: number, service = 'orders'): SpanRecord[] {
   const traceId = randomId(16);
-  const root = makeSpan({ traceId, startMs, durationMs: count + 1, service });
+  const node = `${service}/${traceId.slice(0, 8)}`;
+  const root = makeSpan({
+    traceId,
+    startMs,
+    durationMs: count + 1,
+    service,
+    attributes: { 'lamport.node': node, 'lamport.start': 1, 'lamport.end': 2 * count },
+  });
   const spans = [root];
   for (let index = 1; index < count; index++) {
     spans.push(
@@ -43,9 +50,10 @@ export function makeTrace(count: number, startMs: number, service = 'orders'): S
         traceId,
         parentSpanId: root.spanId,
         startMs: startMs + index,
-        durationMs: 1,
-        kind: 3,
+        durationMs: 0.5,
+        kind: 1,
         service,
+        attributes: { 'lamport.node': node, 'lamport.start': 2 * index, 'lamport.end': 2 * index + 1 },
       }),
     );
   }
