@@ -483,7 +483,7 @@ describe('reachability against a naive search on random DAGs', () => {
           }
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 50 },
     );
   }, 60_000);
 

@@ -182,7 +182,7 @@ export function solveSkew(
     const base = componentReference.get(find(domain))!;
     domainReference[domain] = base;
     high[domain] = distance[base * domainCount + domain]!;
-    low[domain] = -distance[domain * domainCount + base]!;
+    low[domain] = 0 - distance[domain * domainCount + base]!;
   }
 
   // Feasible estimate: fix domains one by one (references first, then the narrowest intervals) to a point of
