@@ -1,0 +1,170 @@
+// bench/ingest: spans per second through the collector end to end (OTLP protobuf over HTTP, 1,000-span
+// requests, each answered only after its spans committed), next to the bare decode + insert loop on the
+// same store measured in the same run (efficiency = end to end / bare). SQLite and PostgreSQL.
+// Run: pnpm turbo run build --filter @tickline/collector... && node bench/ingest/ingest.bench.mjs [--seconds 8] [--connections 8] [--no-postgres]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeOtlpProtobuf, encodeOtlpProtobufRequest } from '@tickline/causal';
+import { PostgresSpanStore, SqliteSpanStore } from '@tickline/collector';
+import { startPostgres } from './postgres.mjs';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '8' },
+    'no-postgres': { type: 'boolean', default: false },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONNECTIONS = Number(values.connections);
+const SPANS_PER_REQUEST = 1000;
+const SPANS_PER_TRACE = 10;
+const cli = createRequire(import.meta.url).resolve('@tickline/collector/package.json').replace('package.json', 'dist/cli.js');
+
+const resources = ['orders', 'payments', 'stock', 'gateway'].map((service) => ({
+  'service.name': service,
+  'host.id': `${service}-host`,
+  'host.name': `${service}-1`,
+  'process.pid': 4242,
+  'telemetry.sdk.name': 'opentelemetry',
+  'telemetry.sdk.language': 'nodejs',
+  'telemetry.sdk.version': '2.12.1',
+}));
+
+/** One 1,000-span request: 100 traces of 10 spans from one service, realistic attributes, fresh ids. */
+function makeRequest(sequence) {
+  const resource = resources[sequence % resources.length];
+  const service = resource['service.name'];
+  const spans = [];
+  const base = 1_763_780_000_000_000_000n + BigInt(sequence) * 1_000_000_000n;
+  for (let trace = 0; trace < SPANS_PER_REQUEST / SPANS_PER_TRACE; trace++) {
+    const traceId = randomBytes(16).toString('hex');
+    const rootId = randomBytes(8).toString('hex');
+    for (let index = 0; index < SPANS_PER_TRACE; index++) {
+      const start = base + BigInt(trace * 1_000_000 + index * 10_000);
+      spans.push({
+        traceId,
+        spanId: index === 0 ? rootId : randomBytes(8).toString('hex'),
+        parentSpanId: index === 0 ? undefined : rootId,
+        name: index === 0 ? 'GET /orders/:id' : 'SELECT orders',
+        kind: index === 0 ? 2 : 3,
+        startTimeUnixNano: start,
+        endTimeUnixNano: start + 5_000_000n,
+        attributes: {
+          'lamport.node': `${service}/7f3c2a1b`,
+          'lamport.start': sequence * 1000 + index * 2 + 1,
+          'lamport.end': sequence * 1000 + index * 2 + 2,
+          'lamport.recv.node': 'gateway/0a1b2c3d',
+          'lamport.recv.clock': sequence * 1000 + index,
+          'http.request.method': 'GET',
+          'http.route': '/orders/:id',
+          'http.response.status_code': 200,
+          'server.address': 'orders.internal',
+        },
+        resource,
+        scope: { name: '@opentelemetry/instrumentation-http', version: '0.223.0' },
+      });
+    }
+  }
+  return encodeOtlpProtobufRequest(spans);
+}
+
+let sequence = 0;
+const prepared = [];
+/** Distinct requests (fresh ids: idempotent inserts would skip the work for repeats). */
+function prepare(count) {
+  while (prepared.length < count) prepared.push(makeRequest(sequence++));
+}
+
+async function bare(store, seconds) {
+  let spans = 0;
+  let index = 0;
+  const started = performance.now();
+  while (performance.now() - started < seconds * 1000) {
+    const request = prepared[index++ % prepared.length];
+    const result = decodeOtlpProtobuf(request);
+    spans += await store.insertSpans(result.spans);
+    if (index % prepared.length === 0) break;
+  }
+  return spans / ((performance.now() - started) / 1000);
+}
+
+async function startCollector(storeUrl) {
+  const child = spawn(process.execPath, [cli, 'collector', '--port', '0', '--store', storeUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise((resolve, reject) => {
+    let output = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`collector exited ${code}: ${output}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+async function endToEnd(url, seconds) {
+  let spans = 0;
+  let index = 0;
+  let failures = 0;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline && index < prepared.length) {
+      const body = prepared[index++];
+      const response = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      await response.arrayBuffer();
+      if (response.status === 200) spans += SPANS_PER_REQUEST;
+      else failures++;
+    }
+  };
+  await Promise.all(Array.from({ length: CONNECTIONS }, worker));
+  return { rate: spans / ((performance.now() - started) / 1000), failures, exhausted: index >= prepared.length };
+}
+
+const format = (rate) => `${Math.round(rate).toLocaleString('en-US').padStart(9)} spans/s`;
+
+async function runStore(label, openBare, collectorStoreUrl) {
+  // Enough distinct requests for both phases at up to ~150k spans/s.
+  prepare(Math.ceil((150_000 * SECONDS) / SPANS_PER_REQUEST));
+  const store = await openBare();
+  const bareRate = await bare(store, SECONDS);
+  await store.close();
+  const collector = await startCollector(collectorStoreUrl);
+  const e2e = await endToEnd(collector.url, SECONDS);
+  await collector.stop();
+  console.log(`${label.padEnd(10)} bare decode+insert ${format(bareRate)} | end to end ${format(e2e.rate)} | efficiency ${(e2e.rate / bareRate).toFixed(2)}${e2e.failures ? ` | ${e2e.failures} non-200` : ''}${e2e.exhausted ? ' (ran out of prepared requests)' : ''}`);
+}
+
+console.log(`bench/ingest: ${SPANS_PER_REQUEST}-span protobuf requests, ${CONNECTIONS} connections, ${SECONDS}s per phase, node ${process.version}`);
+const directory = mkdtempSync(join(tmpdir(), 'tickline-bench-ingest-'));
+try {
+  await runStore(
+    'sqlite',
+    async () => SqliteSpanStore.open(join(directory, 'bare.db')),
+    `sqlite:${join(directory, 'collector.db')}`,
+  );
+  if (!values['no-postgres']) {
+    const postgres = await startPostgres();
+    try {
+      const bareUrl = postgres.createDatabase('bare');
+      await runStore('postgres', async () => PostgresSpanStore.open(bareUrl), postgres.createDatabase('collector'));
+    } finally {
+      postgres.stop();
+    }
+  }
+} finally {
+  rmSync(directory, { recursive: true, force: true });
+}
