@@ -1,6 +1,15 @@
 import type { Attributes, SpanRecord } from '@tickline/causal';
 import pg from 'pg';
-import { decodeCursor, encodeCursor, msToNs, nsToMs, rowToSpan, spansToRows, splitServices } from './rows.js';
+import {
+  aggregateByTrace,
+  decodeCursor,
+  encodeCursor,
+  msToNs,
+  nsToMs,
+  rowToSpan,
+  spansToRows,
+  splitServices,
+} from './rows.js';
 import type { SpanStore, TraceListPage, TraceListQuery } from './types.js';
 
 /** Options of {@link PostgresSpanStore.open}. */
@@ -43,31 +52,26 @@ CREATE TABLE IF NOT EXISTS traces (
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start_ns, trace_id);
 `;
 
-/** One statement: idempotent span insert, then the per-trace summaries of only the rows that were new. */
-const INSERT = `
-WITH inserted AS (
-  INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, service, node, domain, attributes, resource, scope, status_code, status_message)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::integer[], $15::text[])
-  ON CONFLICT (trace_id, span_id) DO NOTHING
-  RETURNING trace_id, start_ns, end_ns, service
-), summary AS (
-  SELECT trace_id, min(start_ns) AS start_ns, max(end_ns) AS end_ns, count(*) AS span_count,
-    ',' || coalesce(string_agg(DISTINCT replace(service, ',', ' '), ','), '') || ',' AS services
-  FROM inserted GROUP BY trace_id ORDER BY trace_id
-), upserted AS (
-  INSERT INTO traces AS t (trace_id, start_ns, end_ns, span_count, services)
-  SELECT trace_id, start_ns, end_ns, span_count, services FROM summary
-  ON CONFLICT (trace_id) DO UPDATE SET
-    start_ns = least(t.start_ns, excluded.start_ns),
-    end_ns = greatest(t.end_ns, excluded.end_ns),
-    span_count = t.span_count + excluded.span_count,
-    services = CASE WHEN t.services = excluded.services THEN t.services ELSE (
-      SELECT ',' || coalesce(string_agg(DISTINCT name, ','), '') || ','
-      FROM unnest(string_to_array(t.services || excluded.services, ',')) AS name WHERE name <> ''
-    ) END
-  RETURNING 1
-)
-SELECT (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM upserted) AS traces
+/** Idempotent span insert; returns the rows that were new, for the trace summaries. */
+const INSERT_SPANS = `
+INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, service, node, domain, attributes, resource, scope, status_code, status_message)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::integer[], $15::text[])
+ON CONFLICT (trace_id, span_id) DO NOTHING
+RETURNING trace_id, span_id
+`;
+
+/**
+ * Per-trace summaries of the new rows. No subqueries and no CTEs, so Citus can route it shard by shard.
+ * Service lists are `,a,b,`: a batch's list is appended unless already contained (readers deduplicate).
+ */
+const UPSERT_TRACES = `
+INSERT INTO traces AS t (trace_id, start_ns, end_ns, span_count, services)
+SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[])
+ON CONFLICT (trace_id) DO UPDATE SET
+  start_ns = least(t.start_ns, excluded.start_ns),
+  end_ns = greatest(t.end_ns, excluded.end_ns),
+  span_count = t.span_count + excluded.span_count,
+  services = CASE WHEN strpos(t.services, excluded.services) > 0 THEN t.services ELSE t.services || substr(excluded.services, 2) END
 `;
 
 const RETRYABLE_CODES = new Set(['40P01', '40001']);
@@ -161,13 +165,30 @@ export class PostgresSpanStore implements SpanStore {
       for (let column = 0; column < 15; column++) (columns[column] as unknown[])[index] = values[column];
     });
     for (let attempt = 1; ; attempt++) {
+      const client = await this.#pool.connect();
       try {
-        const result = await this.#pool.query<{ inserted: string }>(INSERT, columns);
-        return Number(result.rows[0]?.inserted ?? 0);
+        await client.query('BEGIN');
+        const inserted = await client.query<{ trace_id: string; span_id: string }>(INSERT_SPANS, columns);
+        const isNew = new Set(inserted.rows.map((row) => `${row.trace_id}:${row.span_id}`));
+        const traces = aggregateByTrace(rows.filter((row) => isNew.has(`${row.traceId}:${row.spanId}`)));
+        if (traces.length > 0) {
+          await client.query(UPSERT_TRACES, [
+            traces.map((trace) => trace.traceId),
+            traces.map((trace) => trace.startNs.toString()),
+            traces.map((trace) => trace.endNs.toString()),
+            traces.map((trace) => trace.spanCount),
+            traces.map((trace) => trace.services),
+          ]);
+        }
+        await client.query('COMMIT');
+        return inserted.rowCount ?? 0;
       } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
         const code = (error as { code?: string }).code;
         if (attempt >= 8 || code === undefined || !RETRYABLE_CODES.has(code)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 5 * attempt + Math.random() * 20));
+      } finally {
+        client.release();
       }
     }
   }

@@ -175,5 +175,5 @@ export function mergeServices(existing: string, added: string): string {
 
 /** `,a,b,` → `['a', 'b']`. */
 export function splitServices(services: string): string[] {
-  return services.split(',').filter((name) => name !== '');
+  return [...new Set(services.split(',').filter((name) => name !== ''))].sort();
 }
