@@ -116,3 +116,70 @@ export function clientServerPairs(spans: readonly ContractSpan[]): number {
     (span) => span.kind === SERVER && byId.get(`${span.traceId}/${span.parentSpanId}`)?.kind === CLIENT,
   ).length;
 }
+
+/** Whether an event is a receive that merged a remote clock, and that clock. */
+function mergedRemote(span: ContractSpan, which: 'start' | 'end'): number | undefined {
+  const received = span.attributes['lamport.recv.clock'];
+  if (typeof received !== 'number') return undefined;
+  const receivesAtStart = span.kind === SERVER || span.kind === 4;
+  return (which === 'start') === receivesAtStart ? received : undefined;
+}
+
+/**
+ * Replays Lamport's IR1 and IR2 over each node's events, in clock order, from 0: every event
+ * must be the previous value + 1, or for a receive max(previous, T_m) + 1. A tick no span
+ * recorded, or a message merged or ticked twice, shows up as a mismatch.
+ */
+export function replayViolations(spans: readonly ContractSpan[]): string[] {
+  const byNode = new Map<string, { clock: number; remote: number | undefined; what: string }[]>();
+  for (const span of spans) {
+    const node = String(span.attributes['lamport.node']);
+    const list = byNode.get(node) ?? [];
+    byNode.set(node, list);
+    for (const which of ['start', 'end'] as const) {
+      list.push({
+        clock: Number(span.attributes[`lamport.${which}`]),
+        remote: mergedRemote(span, which),
+        what: `${which} of ${span.service} ${span.name} (${span.spanId})`,
+      });
+    }
+  }
+  const problems: string[] = [];
+  for (const [node, events] of byNode) {
+    events.sort((x, y) => x.clock - y.clock);
+    let previous = 0;
+    for (const event of events) {
+      const expected = event.remote === undefined ? previous + 1 : Math.max(previous, event.remote) + 1;
+      if (event.clock !== expected)
+        problems.push(`${node}: ${event.what} is ${event.clock}, expected ${expected}`);
+      previous = event.clock;
+    }
+  }
+  return problems;
+}
+
+/**
+ * Every message's send must not be later than its receive in wall time (all nodes here share one
+ * host clock). `toleranceUs` absorbs the per-process time origin.
+ */
+export function backwardsMessages(spans: readonly ContractSpan[], toleranceUs: number): string[] {
+  const sends = new Map<string, NodeEvent>();
+  for (const event of eventsOf(spans)) sends.set(`${event.node}#${event.clock}`, event);
+  const problems: string[] = [];
+  for (const span of spans) {
+    const received = span.attributes['lamport.recv.clock'];
+    if (typeof received !== 'number') continue;
+    const send = sends.get(`${span.attributes['lamport.recv.node']}#${received}`);
+    if (send === undefined) continue;
+    const atStart = span.kind === SERVER || span.kind === 4;
+    const receiveTime = atStart
+      ? Number(span.attributes['lamport.start.time_us'] ?? span.startUs)
+      : Number(span.attributes['lamport.end.time_us'] ?? span.endUs);
+    if (receiveTime + toleranceUs < send.timeUs) {
+      problems.push(
+        `${send.what} at ${send.timeUs} µs is after its receive (${atStart ? 'start' : 'end'} of ${span.service} ${span.name}) at ${receiveTime} µs`,
+      );
+    }
+  }
+  return problems;
+}
