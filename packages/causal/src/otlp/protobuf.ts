@@ -13,7 +13,6 @@ interface LongLike {
 }
 
 interface PbAnyValue {
-  value?: string;
   stringValue: string;
   boolValue: boolean;
   intValue: LongLike | number;
@@ -73,6 +72,8 @@ function signedLongToAttribute(value: LongLike | number): number | string {
   return BigInt.asIntN(64, (BigInt(high >>> 0) << 32n) | BigInt(value.low >>> 0)).toString();
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 function anyValueToAttribute(
   value: PbAnyValue | null,
   depth: number,
@@ -80,35 +81,28 @@ function anyValueToAttribute(
   path: string,
 ): AttributeValue {
   if (value === null || value === undefined) return null;
-  switch (value.value) {
-    case 'stringValue':
-      return value.stringValue;
-    case 'intValue':
-      return signedLongToAttribute(value.intValue);
-    case 'boolValue':
-      return value.boolValue;
-    case 'doubleValue':
-      return value.doubleValue;
-    case 'bytesValue':
-      return bytesToHex(value.bytesValue);
-    case 'arrayValue': {
-      if (depth >= maxDepth)
-        throw new SpanRejection(path, `attribute values nest deeper than ${maxDepth} levels`);
-      const values = value.arrayValue?.values ?? [];
-      const array: AttributeValue[] = new Array(values.length);
-      for (let index = 0; index < values.length; index++) {
-        array[index] = anyValueToAttribute(values[index] as PbAnyValue, depth + 1, maxDepth, path);
-      }
-      return array;
+  // Decoded messages hold only the fields present on the wire as own properties.
+  if (hasOwn.call(value, 'stringValue')) return value.stringValue;
+  if (hasOwn.call(value, 'intValue')) return signedLongToAttribute(value.intValue);
+  if (hasOwn.call(value, 'boolValue')) return value.boolValue;
+  if (hasOwn.call(value, 'doubleValue')) return value.doubleValue;
+  if (hasOwn.call(value, 'arrayValue')) {
+    if (depth >= maxDepth)
+      throw new SpanRejection(path, `attribute values nest deeper than ${maxDepth} levels`);
+    const values = value.arrayValue?.values ?? [];
+    const array: AttributeValue[] = new Array(values.length);
+    for (let index = 0; index < values.length; index++) {
+      array[index] = anyValueToAttribute(values[index] as PbAnyValue, depth + 1, maxDepth, path);
     }
-    case 'kvlistValue': {
-      if (depth >= maxDepth)
-        throw new SpanRejection(path, `attribute values nest deeper than ${maxDepth} levels`);
-      return keyValuesToAttributes(value.kvlistValue?.values ?? [], depth + 1, maxDepth, path);
-    }
-    default:
-      return null;
+    return array;
   }
+  if (hasOwn.call(value, 'kvlistValue')) {
+    if (depth >= maxDepth)
+      throw new SpanRejection(path, `attribute values nest deeper than ${maxDepth} levels`);
+    return keyValuesToAttributes(value.kvlistValue?.values ?? [], depth + 1, maxDepth, path);
+  }
+  if (hasOwn.call(value, 'bytesValue')) return bytesToHex(value.bytesValue);
+  return null;
 }
 
 function keyValuesToAttributes(
