@@ -1,0 +1,234 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { analyze, toAnalysisJson } from '@tickline/causal';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ensureBuilt,
+  loadSpans,
+  SHARED_FIXTURE,
+  startViewerServer,
+  TWO_HOSTS_FIXTURE,
+  type ViewerServer,
+} from './test-support';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SKEWED_TRACE = '0af7651916cd43dd8448eb211c80319c';
+const SAME_HOST_TRACE = '5b8efff798038103d269b633813fc60c';
+
+const twoHosts = loadSpans(TWO_HOSTS_FIXTURE);
+const sharedSpans = existsSync(SHARED_FIXTURE) ? loadSpans(SHARED_FIXTURE) : [];
+const fileFixture = existsSync(SHARED_FIXTURE) ? SHARED_FIXTURE : TWO_HOSTS_FIXTURE;
+
+let context: BrowserContext;
+let userDataDir: string;
+const servers: ViewerServer[] = [];
+
+async function server(options: Parameters<typeof startViewerServer>[0]): Promise<ViewerServer> {
+  const started = await startViewerServer(options);
+  servers.push(started);
+  return started;
+}
+
+async function openPage(url: string): Promise<Page> {
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().includes('404')) problems.push(message.text());
+  });
+  (page as Page & { problems: string[] }).problems = problems;
+  await page.setViewportSize({ width: 1440, height: 1000 });
+  await page.goto(url);
+  return page;
+}
+
+function problemsOf(page: Page): string[] {
+  return (page as Page & { problems: string[] }).problems;
+}
+
+/** Endpoints of every drawn message arrow. */
+function arrows(page: Page) {
+  return page.$$eval('svg.diagram-svg line.message:not(.dangling)', (lines) =>
+    lines.map((line) => ({
+      x1: Number(line.getAttribute('x1')),
+      x2: Number(line.getAttribute('x2')),
+      backwards: line.getAttribute('data-backwards') === 'true',
+      stroke: getComputedStyle(line).stroke,
+    })),
+  );
+}
+
+beforeAll(async () => {
+  await ensureBuilt();
+  userDataDir = mkdtempSync(join(tmpdir(), 'tickline-viewer-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await Promise.all(servers.map((running) => running.close()));
+  if (userDataDir !== undefined) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+describe('viewer in a real browser', () => {
+  it('draws one lane per node, an arrow per message, and backwards messages in red with their skew bound', async () => {
+    const running = await server({ spans: [...twoHosts, ...sharedSpans] });
+    const page = await openPage(`${running.url}#/trace/${SKEWED_TRACE}`);
+    const expected = toAnalysisJson(analyze(twoHosts.filter((span) => span.traceId === SKEWED_TRACE)));
+    const messages = expected.edges.filter((edge) => edge.type === 'message');
+    const backwards = messages.filter((edge) => edge.backwards);
+    expect(backwards.length).toBe(2);
+
+    await page.waitForSelector('svg.diagram-svg g.lane');
+    expect(
+      await page.$$eval('svg.diagram-svg g.lane', (lanes) =>
+        lanes.map((lane) => lane.getAttribute('data-node')),
+      ),
+    ).toEqual(['web/a1b2c3d4', 'orders/5e6f7a8b', 'billing/9c0d1e2f']);
+    expect(await page.locator('svg.diagram-svg g.event').count()).toBe(expected.events.length);
+    const drawn = await arrows(page);
+    expect(drawn.length).toBe(messages.length);
+    const red = drawn.filter((arrow) => arrow.backwards);
+    expect(red.length).toBe(backwards.length);
+    for (const arrow of red) {
+      expect(arrow.stroke).toBe('rgb(198, 40, 40)');
+      // In the wall-clock layout a backwards message points right to left.
+      expect(arrow.x2).toBeLessThan(arrow.x1);
+    }
+    for (const arrow of drawn.filter((candidate) => !candidate.backwards))
+      expect(arrow.stroke).not.toBe('rgb(198, 40, 40)');
+    const labels = await page.locator('.backwards-label').allTextContents();
+    expect(
+      labels.some((label) => label.includes('39 ms backwards') && label.includes('[−42 ms, −39 ms]')),
+    ).toBe(true);
+
+    // Panels: the trace list with anomaly counts, anomalies and the offsets of both hosts.
+    await page.waitForSelector(`a.trace[data-trace-id="${SAME_HOST_TRACE}"]`);
+    expect(await page.locator(`a.trace[data-trace-id="${SKEWED_TRACE}"] .badge`).textContent()).toBe('2');
+    expect(await page.locator('#anomaly-list button.anomaly').count()).toBe(2);
+    expect(await page.locator('.offset-table tbody tr').count()).toBe(2);
+    expect(await page.locator('.offset-table tr[data-domain="host-b"]').textContent()).toContain(
+      '[−42 ms, −39 ms]',
+    );
+
+    // Clicking an anomaly highlights its message.
+    await page.locator('#anomaly-list button.anomaly').first().click();
+    expect(await page.locator('svg.diagram-svg .message-halo').count()).toBe(1);
+
+    // The corrected and Lamport layouts have no backwards arrows.
+    for (const mode of ['corrected', 'lamport']) {
+      await page.click(`#layout-switch button[data-mode="${mode}"]`);
+      await page.waitForSelector(`svg.diagram-svg[data-mode="${mode}"]`);
+      for (const arrow of await arrows(page)) expect(arrow.x2).toBeGreaterThan(arrow.x1);
+    }
+    await page.click('#layout-switch button[data-mode="wall"]');
+
+    // Another trace from the list.
+    await page.click(`a.trace[data-trace-id="${SAME_HOST_TRACE}"]`);
+    await page.waitForFunction(() => document.querySelectorAll('svg.diagram-svg g.lane').length === 2);
+    expect((await arrows(page)).length).toBe(2);
+    expect(page.url()).toContain(`#/trace/${SAME_HOST_TRACE}`);
+    if (process.env.VIEWER_SCREENSHOT) {
+      await page.goto(`${running.url}#/trace/${SKEWED_TRACE}`);
+      await page.waitForFunction(() => document.querySelectorAll('svg.diagram-svg g.lane').length === 3);
+      await page.click('svg.diagram-svg g.event[data-event-id="1000000000000009:start"]');
+      await page.screenshot({ path: process.env.VIEWER_SCREENSHOT, fullPage: true });
+    }
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('selecting an event keeps its causal past and future and greys what is concurrent', async () => {
+    const running = await server({ spans: twoHosts });
+    const page = await openPage(`${running.url}#/trace/${SKEWED_TRACE}`);
+    await page.waitForSelector('svg.diagram-svg g.event');
+    // cache.lookup on web runs while orders and billing handle the request: concurrent with them.
+    await page.click('svg.diagram-svg g.event[data-event-id="1000000000000009:start"]');
+    const relation = (id: string) =>
+      page.$eval(`svg.diagram-svg g.event[data-event-id="${id}"]`, (node) => ({
+        classes: node.getAttribute('class') ?? '',
+        opacity: Number(getComputedStyle(node).opacity),
+      }));
+    const selected = await relation('1000000000000009:start');
+    expect(selected.classes).toContain('selected');
+    const before = await relation('1000000000000002:start');
+    expect(before.classes).toContain('past');
+    expect(before.opacity).toBe(1);
+    const after = await relation('1000000000000002:end');
+    expect(after.classes).toContain('future');
+    for (const concurrent of ['2000000000000003:start', '3000000000000005:start', '2000000000000003:end']) {
+      const state = await relation(concurrent);
+      expect(state.classes).toContain('concurrent');
+      expect(state.opacity).toBeLessThan(0.5);
+    }
+    const details = await page.locator('#details').textContent();
+    expect(details).toContain('cache.lookup');
+    expect(details).toContain('web/a1b2c3d4');
+    // Keyboard: Escape clears the selection.
+    await page.focus('svg.diagram-svg g.event[data-event-id="1000000000000001:start"]');
+    await page.keyboard.press('Escape');
+    expect(await page.locator('svg.diagram-svg g.event.concurrent').count()).toBe(0);
+    // Enter selects the focused event.
+    await page.focus('svg.diagram-svg g.event[data-event-id="3000000000000005:start"]');
+    await page.keyboard.press('Enter');
+    expect((await relation('3000000000000005:start')).classes).toContain('selected');
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('without a collector, says so and still analyses an OTLP JSON file opened from disk', async () => {
+    const running = await server({});
+    const page = await openPage(running.url);
+    await page.waitForFunction(() =>
+      document.getElementById('status')?.textContent?.includes('No collector'),
+    );
+    const expected = toAnalysisJson(analyze(loadSpans(fileFixture)));
+    await page.setInputFiles('#file-input', fileFixture);
+    await page.waitForSelector('svg.diagram-svg g.lane');
+    expect(await page.locator('svg.diagram-svg g.lane').count()).toBe(expected.nodes.length);
+    expect((await arrows(page)).length).toBe(expected.edges.filter((edge) => edge.type === 'message').length);
+    expect(await page.locator('svg.diagram-svg g.event').count()).toBe(expected.events.length);
+    expect(await page.locator('#source-label').textContent()).toContain('.otlp.json');
+    expect(await page.locator('.offset-table tbody tr').count()).toBe(expected.offsets.length);
+    // A file that is not OTLP JSON is reported, not thrown.
+    await page.setInputFiles('#file-input', {
+      name: 'broken.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"resourceSpans": 5'),
+    });
+    await page.waitForFunction(() => document.getElementById('source-label')?.classList.contains('error'));
+    expect(await page.locator('#source-label').textContent()).toContain('broken.json');
+    expect(problemsOf(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('asks for a token when the API answers 401 and sends it as a bearer token', async () => {
+    const running = await server({ spans: twoHosts, token: 's3cret-token' });
+    const page = await openPage(running.url);
+    await page.waitForSelector('#token-form:not([hidden])');
+    expect(await page.locator('#status').textContent()).toContain('Token required');
+    await page.fill('#token-input', 's3cret-token');
+    await page.click('#token-form button[type="submit"]');
+    await page.waitForSelector(`a.trace[data-trace-id="${SKEWED_TRACE}"]`);
+    // The first anomalous trace opens by itself.
+    await page.waitForFunction(() => document.querySelectorAll('svg.diagram-svg g.lane').length === 3);
+    expect(await page.evaluate(() => sessionStorage.getItem('tickline.token'))).toBe('s3cret-token');
+    expect(await page.locator('#token-form').isHidden()).toBe(true);
+    await page.close();
+  });
+});

@@ -1,0 +1,5 @@
+/** Entry point of the viewer page. */
+import './styles.css';
+import { ViewerApp } from './app';
+
+void new ViewerApp().start();
