@@ -6,30 +6,22 @@ import protobuf from 'protobufjs/light.js';
  * resource/v1/resource.proto) and google/rpc/status.proto. Span events and links are kept as
  * opaque bytes: the span model does not carry them, and skipping them keeps decoding fast.
  */
+const EXPLICIT_PRESENCE = { features: { field_presence: 'EXPLICIT' } };
+
 const OTLP_SCHEMA = {
   nested: {
+    // The `value` oneof is left out on purpose: protobufjs's oneof setter deletes the sibling fields of
+    // every decoded value, which is slow; the decoder checks which field is present instead. Explicit
+    // presence keeps `false`, `0` and `""` on the wire, as a oneof member would.
     AnyValue: {
-      oneofs: {
-        value: {
-          oneof: [
-            'stringValue',
-            'boolValue',
-            'intValue',
-            'doubleValue',
-            'arrayValue',
-            'kvlistValue',
-            'bytesValue',
-          ],
-        },
-      },
       fields: {
-        stringValue: { type: 'string', id: 1 },
-        boolValue: { type: 'bool', id: 2 },
-        intValue: { type: 'int64', id: 3 },
-        doubleValue: { type: 'double', id: 4 },
-        arrayValue: { type: 'ArrayValue', id: 5 },
-        kvlistValue: { type: 'KeyValueList', id: 6 },
-        bytesValue: { type: 'bytes', id: 7 },
+        stringValue: { type: 'string', id: 1, options: EXPLICIT_PRESENCE },
+        boolValue: { type: 'bool', id: 2, options: EXPLICIT_PRESENCE },
+        intValue: { type: 'int64', id: 3, options: EXPLICIT_PRESENCE },
+        doubleValue: { type: 'double', id: 4, options: EXPLICIT_PRESENCE },
+        arrayValue: { type: 'ArrayValue', id: 5, options: EXPLICIT_PRESENCE },
+        kvlistValue: { type: 'KeyValueList', id: 6, options: EXPLICIT_PRESENCE },
+        bytesValue: { type: 'bytes', id: 7, options: EXPLICIT_PRESENCE },
       },
     },
     ArrayValue: { fields: { values: { rule: 'repeated', type: 'AnyValue', id: 1 } } },
