@@ -321,6 +321,7 @@ export class ViewerApp {
         'data-trace-id': trace.traceId,
       });
       if (trace.traceId === this.#activeTrace) link.setAttribute('aria-current', 'true');
+      link.title = `${trace.traceId}, started ${formatClockTime(trace.start)} UTC`;
       const top = html('span', { class: 'trace-top' });
       top.appendChild(
         html('span', { class: 'trace-services' }, trace.services.join(' · ') || '(no service)'),
@@ -339,7 +340,7 @@ export class ViewerApp {
         html(
           'span',
           { class: 'trace-meta' },
-          `${trace.traceId.slice(0, 8)} · ${trace.spanCount} spans · ${formatMs(trace.durationMs)} · ${formatClockTime(trace.start)}`,
+          `${trace.traceId.slice(0, 8)} · ${trace.spanCount} spans · ${formatMs(trace.durationMs)} · ${formatClockTime(trace.start).slice(11)}`,
         ),
       );
       item.appendChild(link);
@@ -486,7 +487,7 @@ export function offsetTable(offsets: ViewerOffset[]): HTMLTableElement {
   const table = document.createElement('table');
   table.className = 'offset-table';
   const head = table.createTHead().insertRow();
-  for (const name of ['Host', 'θ − θ(ref) interval', 'Estimate', '']) {
+  for (const name of ['Host', 'Offset θ − θ(ref)', '']) {
     const cell = document.createElement('th');
     cell.scope = 'col';
     cell.textContent = name;
@@ -503,7 +504,7 @@ export function offsetTable(offsets: ViewerOffset[]): HTMLTableElement {
   const pad = (high - low) * 0.08;
   low -= pad;
   high += pad;
-  const width = 150;
+  const width = 110;
   const scale = (value: number) => ((value - low) / (high - low)) * width;
   const body = table.createTBody();
   const svgNs = 'http://www.w3.org/2000/svg';
@@ -516,8 +517,11 @@ export function offsetTable(offsets: ViewerOffset[]): HTMLTableElement {
     name.textContent = offset.domain;
     name.title = `nodes: ${offset.nodes.join(', ')}`;
     if (offset.domain === offset.reference) name.appendChild(html('span', { class: 'tag' }, 'reference'));
-    row.insertCell().textContent = formatInterval(offset.lowMs, offset.highMs);
-    row.insertCell().textContent = formatMs(offset.estimateMs, { signed: true });
+    const interval = row.insertCell();
+    interval.textContent = formatInterval(offset.lowMs, offset.highMs);
+    interval.appendChild(
+      html('span', { class: 'estimate-text' }, `estimate ${formatMs(offset.estimateMs, { signed: true })}`),
+    );
     const barCell = row.insertCell();
     const svg = document.createElementNS(svgNs, 'svg');
     svg.setAttribute('width', String(width));
@@ -546,7 +550,7 @@ export function offsetTable(offsets: ViewerOffset[]): HTMLTableElement {
   }
   const foot = table.createTFoot().insertRow();
   const note = foot.insertCell();
-  note.colSpan = 4;
+  note.colSpan = 3;
   note.textContent = `Proven bounds from every message (host clock = true time + θ), relative to ${offsets[0]?.reference ?? '—'}; scale ${formatMs(low, { signed: true })} … ${formatMs(high, { signed: true })}.`;
   return table;
 }

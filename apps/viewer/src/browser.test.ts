@@ -143,11 +143,22 @@ describe('viewer in a real browser', () => {
     await page.waitForFunction(() => document.querySelectorAll('svg.diagram-svg g.lane').length === 2);
     expect((await arrows(page)).length).toBe(2);
     expect(page.url()).toContain(`#/trace/${SAME_HOST_TRACE}`);
-    if (process.env.VIEWER_SCREENSHOT) {
+    const screenshot = process.env.VIEWER_SCREENSHOT;
+    if (screenshot) {
+      // Development aid: VIEWER_SCREENSHOT=/tmp/viewer.png writes a few views to look at.
       await page.goto(`${running.url}#/trace/${SKEWED_TRACE}`);
       await page.waitForFunction(() => document.querySelectorAll('svg.diagram-svg g.lane').length === 3);
+      await page.screenshot({ path: screenshot, fullPage: true });
       await page.click('svg.diagram-svg g.event[data-event-id="1000000000000009:start"]');
-      await page.screenshot({ path: process.env.VIEWER_SCREENSHOT, fullPage: true });
+      await page.screenshot({ path: screenshot.replace(/\.png$/, '-selected.png'), fullPage: true });
+      await page.click('#layout-switch button[data-mode="lamport"]');
+      await page.screenshot({ path: screenshot.replace(/\.png$/, '-lamport.png'), fullPage: true });
+      await page.click('#layout-switch button[data-mode="wall"]');
+      await page.click(`a.trace[data-trace-id="${sharedSpans[0]?.traceId ?? SAME_HOST_TRACE}"]`);
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: screenshot.replace(/\.png$/, '-shared.png'), fullPage: true });
+      await page.setViewportSize({ width: 800, height: 1000 });
+      await page.screenshot({ path: screenshot.replace(/\.png$/, '-narrow.png'), fullPage: true });
     }
     expect(problemsOf(page)).toEqual([]);
     await page.close();

@@ -454,7 +454,11 @@ export class SpaceTimeDiagram {
 
     // Events.
     const dots = element('g', { class: 'events' }, plot);
-    for (const event of analysis.events) {
+    const lastLabelX = new Map<string, number>();
+    const ordered = [...analysis.events].sort(
+      (a, b) => (layout.x.get(a.id) ?? 0) - (layout.x.get(b.id) ?? 0),
+    );
+    for (const event of ordered) {
       const cx = x(event.id);
       if (cx === undefined) continue;
       const related = relation(event.id);
@@ -488,7 +492,12 @@ export class SpaceTimeDiagram {
         },
         group,
       );
-      if (event.clock !== null && (layout.mode === 'lamport' || this.#view.zoom >= 1)) {
+      const lastLabel = lastLabelX.get(event.node);
+      if (
+        event.clock !== null &&
+        (lastLabel === undefined || Math.abs(cx - lastLabel) >= 16 || related === 'selected')
+      ) {
+        lastLabelX.set(event.node, cx);
         element('text', { x: cx, y: cy + 19, class: 'clock-label' }, group).textContent = String(event.clock);
       }
       title(group, `${event.spanName} · ${event.kind} · ${event.node} · clock ${event.clock ?? '—'}`);

@@ -32,7 +32,7 @@ export function formatNanos(nanos: bigint): string {
   return `${iso.slice(0, 23)}${String(micros / 1000n).padStart(3, '0')}Z`;
 }
 
-/** Unix ms as a short local time of day plus date when not today. */
+/** Unix ms as `YYYY-MM-DD HH:MM:SS` (UTC). */
 export function formatClockTime(millis: number): string {
   const date = new Date(millis);
   if (Number.isNaN(date.getTime())) return '';
