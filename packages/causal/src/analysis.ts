@@ -1,5 +1,5 @@
 import { CausalOptionsError } from './errors.js';
-import { buildEventGraph, type EventGraph } from './graph.js';
+import { buildEventGraph, type EventGraph, findSpan } from './graph.js';
 import type { SpanKind, SpanRecord } from './model.js';
 import { type PhysicalClockView, physicalClockView } from './physical.js';
 import { type SkewSolution, solveSkew } from './skew.js';
@@ -414,8 +414,21 @@ export class CausalAnalysis {
     if (colon < 0) return undefined;
     const which = id.slice(colon + 1);
     if (which !== 'start' && which !== 'end') return undefined;
-    const span = this.graph.spanIndexById.get(id.slice(0, colon));
-    return span === undefined ? undefined : 2 * span + (which === 'end' ? 1 : 0);
+    const label = id.slice(0, colon);
+    const graph = this.graph;
+    const tilde = label.indexOf('~');
+    let span: number;
+    if (tilde < 0) {
+      span = findSpan(graph.spans, graph.spanSource, graph.spanTable, label, undefined);
+    } else {
+      // A span id reused in another trace: the n-th kept span with that id.
+      const base = findSpan(graph.spans, graph.spanSource, graph.spanTable, label.slice(0, tilde), undefined);
+      span = -1;
+      if (base >= 0) {
+        for (const [candidate, override] of graph.spanLabelOverride) if (override === label) span = candidate;
+      }
+    }
+    return span < 0 ? undefined : 2 * span + (which === 'end' ? 1 : 0);
   }
 
   /** The id of an event: `<spanId>:start` or `<spanId>:end` (`<spanId>~2:…` for a span id reused in another trace). */

@@ -20,7 +20,8 @@ export interface EventGraph {
   spanNode: Int32Array;
   /** Span id label for spans whose id is shared with a span of another trace. */
   spanLabelOverride: Map<number, string>;
-  spanIndexById: Map<string, number>;
+  /** Span ids → kept span, for looking spans up by id (open addressing; see {@link findSpan}). */
+  spanTable: Int32Array;
   /** Lamport clock of each event; NaN when the span has no Tickline clock. */
   clock: Float64Array;
   /** Wall time in nanoseconds relative to {@link baseNanos}; exact integers. */
@@ -69,6 +70,31 @@ function stringAttribute(attributes: Attributes, key: string): string | undefine
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+/** FNV-1a over the UTF-16 code units: span ids are short hex strings. */
+function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return hash >>> 0;
+}
+
+/** The kept span with this span id (and trace id, when given), or -1. */
+export function findSpan(
+  spans: SpanRecord[],
+  spanSource: Int32Array,
+  spanTable: Int32Array,
+  spanId: string,
+  traceId: string | undefined,
+): number {
+  const mask = spanTable.length - 1;
+  let slot = hashString(spanId) & mask;
+  for (let entry = spanTable[slot]!; entry !== 0; entry = spanTable[slot]!) {
+    const span = spans[spanSource[entry - 1]!]!;
+    if (span.spanId === spanId && (traceId === undefined || span.traceId === traceId)) return entry - 1;
+    slot = (slot + 1) & mask;
+  }
+  return -1;
+}
+
 /** Grows an Int32Array-backed list without per-item objects. */
 class IntList {
   data: Int32Array;
@@ -86,8 +112,144 @@ class IntList {
   }
 }
 
+/** What the first pass over the spans produces. */
+interface SpanColumns {
+  spanCount: number;
+  spanSource: Int32Array;
+  spanNode: Int32Array;
+  spanTable: Int32Array;
+  spanLabelOverride: Map<number, string>;
+  clock: Float64Array;
+  wall: Float64Array;
+  wallFromAttribute: Uint8Array;
+  kind: Uint8Array;
+  baseNanos: bigint;
+  duplicateSpans: number;
+  spansWithoutClock: number;
+  nodes: NodeTable;
+  receiveEvents: IntList;
+  receiveClocks: number[];
+  receiveNodes: string[];
+  fallbackServers: IntList;
+}
+
+/** Nodes and clock domains, interned as they are met. */
+class NodeTable {
+  readonly names: string[] = [];
+  readonly indexByName = new Map<string, number>();
+  readonly hasClock: number[] = [];
+  readonly domain: number[] = [];
+  readonly service: string[] = [];
+  readonly domainNames: string[] = [];
+  readonly domainIndexByName = new Map<string, number>();
+  readonly #pseudoByResource = new Map<Attributes, number>();
+  readonly #pseudoByName = new Map<string, number>();
+
+  add(name: string, resource: Attributes, hasClock: boolean): number {
+    const index = this.names.length;
+    this.names.push(name);
+    // Only Tickline nodes can be named by lamport.recv.node; pseudo nodes live in their own map.
+    if (hasClock) this.indexByName.set(name, index);
+    else this.#pseudoByName.set(name, index);
+    this.hasClock.push(hasClock ? 1 : 0);
+    const domainName = stringAttribute(resource, HOST_ID) ?? stringAttribute(resource, HOST_NAME) ?? name;
+    let domain = this.domainIndexByName.get(domainName);
+    if (domain === undefined) {
+      domain = this.domainNames.length;
+      this.domainNames.push(domainName);
+      this.domainIndexByName.set(domainName, domain);
+    }
+    this.domain.push(domain);
+    this.service.push(stringAttribute(resource, SERVICE_NAME) ?? 'unknown_service');
+    return index;
+  }
+
+  /** The pseudo node `otel:<service>[#<instance>][@<host>]` of spans without Tickline attributes. */
+  pseudo(resource: Attributes): number {
+    let pseudo = this.#pseudoByResource.get(resource);
+    if (pseudo === undefined) {
+      const service = stringAttribute(resource, SERVICE_NAME) ?? 'unknown_service';
+      const host = stringAttribute(resource, HOST_ID) ?? stringAttribute(resource, HOST_NAME);
+      const instance = stringAttribute(resource, SERVICE_INSTANCE_ID);
+      const name = `otel:${service}${instance === undefined ? '' : `#${instance}`}${host === undefined ? '' : `@${host}`}`;
+      pseudo = this.#pseudoByName.get(name) ?? this.add(name, resource, false);
+      this.#pseudoByResource.set(resource, pseudo);
+    }
+    return pseudo;
+  }
+}
+
 /** Builds the event graph: nodes, domains, wall times, process order, message edges, ranks. */
 export function buildEventGraph(spans: SpanRecord[]): EventGraph {
+  // One function per pass: each gets optimised on its own (a single huge function deoptimises at every new loop).
+  const columns = readSpans(spans);
+  const { spanCount, spanNode, clock, wall, nodes } = columns;
+  const eventCount = 2 * spanCount;
+  const nodeHasClock = Uint8Array.from(nodes.hasClock);
+  const { nodeOrder, nodeStart, sortedClock } = groupByNode(spanNode, eventCount, nodes.names.length);
+  sortGroups(nodeOrder, nodeStart, nodeHasClock, clock, wall, sortedClock);
+  const position = positions(nodeOrder, nodeStart, eventCount);
+  const messageFrom = new Int32Array(eventCount).fill(-1);
+  const messageFallback = new Uint8Array(eventCount);
+  const dangling: EventGraph['dangling'] = [];
+  let messageCount = matchMessages(
+    columns,
+    nodeHasClock,
+    nodeOrder,
+    nodeStart,
+    sortedClock,
+    messageFrom,
+    dangling,
+  );
+  messageCount += fallbackEdges(spans, columns, messageFrom, messageFallback);
+  const { messageOutStart, messageTargets } = outgoingRows(messageFrom, eventCount, messageCount);
+  const { rank, acyclic } = ranks(
+    spanNode,
+    nodeOrder,
+    nodeStart,
+    position,
+    messageFrom,
+    messageOutStart,
+    messageTargets,
+  );
+  return {
+    spans,
+    spanSource: columns.spanSource.subarray(0, spanCount),
+    spanCount,
+    eventCount,
+    duplicateSpans: columns.duplicateSpans,
+    spansWithoutClock: columns.spansWithoutClock,
+    spanNode: spanNode.subarray(0, spanCount),
+    spanLabelOverride: columns.spanLabelOverride,
+    spanTable: columns.spanTable,
+    clock: clock.subarray(0, eventCount),
+    wall: wall.subarray(0, eventCount),
+    wallFromAttribute: columns.wallFromAttribute.subarray(0, eventCount),
+    baseNanos: columns.baseNanos,
+    kind: columns.kind.subarray(0, eventCount),
+    nodeNames: nodes.names,
+    nodeIndexByName: nodes.indexByName,
+    nodeHasClock,
+    nodeDomain: Int32Array.from(nodes.domain),
+    nodeService: nodes.service,
+    domainNames: nodes.domainNames,
+    domainIndexByName: nodes.domainIndexByName,
+    nodeOrder,
+    nodeStart,
+    position,
+    messageFrom,
+    messageFallback,
+    messageCount,
+    messageOutStart,
+    messageTargets,
+    dangling,
+    rank,
+    acyclic,
+  };
+}
+
+/** Pass 1: one row per distinct span (node, clocks, wall times, kinds) and the receives to match. */
+function readSpans(spans: SpanRecord[]): SpanColumns {
   const inputCount = spans.length;
   const spanSource = new Int32Array(inputCount);
   const spanNode = new Int32Array(inputCount);
@@ -95,71 +257,53 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
   const wall = new Float64Array(inputCount * 2);
   const wallFromAttribute = new Uint8Array(inputCount * 2);
   const kind = new Uint8Array(inputCount * 2);
-  const spanIndexById = new Map<string, number>();
+  const tableMask = (1 << Math.max(4, Math.ceil(Math.log2(inputCount * 2 + 1)))) - 1;
+  const spanTable = new Int32Array(tableMask + 1);
+  const spanHashes = new Int32Array(tableMask + 1);
   const spanLabelOverride = new Map<number, string>();
-  const nodeNames: string[] = [];
-  const nodeIndexByName = new Map<string, number>();
-  const nodeHasClockList: number[] = [];
-  const nodeDomainList: number[] = [];
-  const nodeService: string[] = [];
-  const domainNames: string[] = [];
-  const domainIndexByName = new Map<string, number>();
-  const pseudoNodeByResource = new Map<Attributes, number>();
-  const pseudoNodeByName = new Map<string, number>();
+  const nodes = new NodeTable();
   const receiveEvents = new IntList(inputCount);
   const receiveClocks: number[] = [];
   const receiveNodes: string[] = [];
   const fallbackServers = new IntList(16);
-
   const first = spans[0];
   const baseNanos = first === undefined ? 0n : (first.startTimeUnixNano / 1000n) * 1000n;
   const baseMicros = Number(baseNanos / 1000n);
-
   let duplicateSpans = 0;
   let spansWithoutClock = 0;
   let lastNodeName: string | undefined;
   let lastNodeIndex = -1;
 
-  const domainOf = (resource: Attributes, nodeName: string): number => {
-    const name = stringAttribute(resource, HOST_ID) ?? stringAttribute(resource, HOST_NAME) ?? nodeName;
-    let index = domainIndexByName.get(name);
-    if (index === undefined) {
-      index = domainNames.length;
-      domainNames.push(name);
-      domainIndexByName.set(name, index);
-    }
-    return index;
-  };
-  const addNode = (name: string, resource: Attributes, hasClock: boolean): number => {
-    const index = nodeNames.length;
-    nodeNames.push(name);
-    // Only Tickline nodes can be named by lamport.recv.node; pseudo nodes live in their own map.
-    if (hasClock) nodeIndexByName.set(name, index);
-    else pseudoNodeByName.set(name, index);
-    nodeHasClockList.push(hasClock ? 1 : 0);
-    nodeDomainList.push(domainOf(resource, name));
-    nodeService.push(stringAttribute(resource, SERVICE_NAME) ?? 'unknown_service');
-    return index;
-  };
-
   let k = 0;
   for (let source = 0; source < inputCount; source++) {
     const span = spans[source]!;
-    const previous = spanIndexById.get(span.spanId);
-    if (previous !== undefined) {
-      const previousSpan = spans[spanSource[previous]!]!;
-      if (previousSpan.traceId === span.traceId) {
-        duplicateSpans++;
-        continue;
+    // Exact repeats (same trace and span id, e.g. a retried export) are dropped; a span id reused in
+    // another trace gets a `~n` suffix in its event ids.
+    const spanId = span.spanId;
+    const hash = hashString(spanId) | 0;
+    let slot = hash & tableMask;
+    let sameId = 0;
+    let duplicate = false;
+    for (let entry = spanTable[slot]!; entry !== 0; entry = spanTable[slot]!) {
+      if (spanHashes[slot] === hash) {
+        const other = spans[spanSource[entry - 1]!]!;
+        if (other.spanId === spanId) {
+          if (other.traceId === span.traceId) {
+            duplicate = true;
+            break;
+          }
+          sameId++;
+        }
       }
-      let suffix = 2;
-      while (spanIndexById.has(`${span.spanId}~${suffix}`)) suffix++;
-      const label = `${span.spanId}~${suffix}`;
-      spanIndexById.set(label, k);
-      spanLabelOverride.set(k, label);
-    } else {
-      spanIndexById.set(span.spanId, k);
+      slot = (slot + 1) & tableMask;
     }
+    if (duplicate) {
+      duplicateSpans++;
+      continue;
+    }
+    spanTable[slot] = k + 1;
+    spanHashes[slot] = hash;
+    if (sameId > 0) spanLabelOverride.set(k, `${spanId}~${sameId + 1}`);
     spanSource[k] = source;
     const attributes = span.attributes;
     const nodeName = attributes[LamportAttribute.NODE];
@@ -167,39 +311,25 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
     const endClock = attributes[LamportAttribute.END];
     const start = 2 * k;
     const end = start + 1;
-    let node: number;
     if (
       typeof nodeName === 'string' &&
       nodeName.length > 0 &&
       isClockValue(startClock) &&
       isClockValue(endClock)
     ) {
-      if (nodeName === lastNodeName) {
-        node = lastNodeIndex;
-      } else {
-        node = nodeIndexByName.get(nodeName) ?? addNode(nodeName, span.resource, true);
+      if (nodeName !== lastNodeName) {
+        lastNodeIndex = nodes.indexByName.get(nodeName) ?? nodes.add(nodeName, span.resource, true);
         lastNodeName = nodeName;
-        lastNodeIndex = node;
       }
+      spanNode[k] = lastNodeIndex;
       clock[start] = startClock;
       clock[end] = endClock;
     } else {
       spansWithoutClock++;
-      const resource = span.resource;
-      let pseudo = pseudoNodeByResource.get(resource);
-      if (pseudo === undefined) {
-        const service = stringAttribute(resource, SERVICE_NAME) ?? 'unknown_service';
-        const host = stringAttribute(resource, HOST_ID) ?? stringAttribute(resource, HOST_NAME);
-        const instance = stringAttribute(resource, SERVICE_INSTANCE_ID);
-        const name = `otel:${service}${instance === undefined ? '' : `#${instance}`}${host === undefined ? '' : `@${host}`}`;
-        pseudo = pseudoNodeByName.get(name) ?? addNode(name, resource, false);
-        pseudoNodeByResource.set(resource, pseudo);
-      }
-      node = pseudo;
+      spanNode[k] = nodes.pseudo(span.resource);
       clock[start] = Number.NaN;
       clock[end] = Number.NaN;
     }
-    spanNode[k] = node;
 
     const startMicros = attributes[LamportAttribute.START_TIME_US];
     if (typeof startMicros === 'number' && Number.isSafeInteger(startMicros)) {
@@ -245,32 +375,61 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
     }
     k++;
   }
+  return {
+    spanCount: k,
+    spanSource,
+    spanNode,
+    spanTable,
+    spanLabelOverride,
+    clock,
+    wall,
+    wallFromAttribute,
+    kind,
+    baseNanos,
+    duplicateSpans,
+    spansWithoutClock,
+    nodes,
+    receiveEvents,
+    receiveClocks,
+    receiveNodes,
+    fallbackServers,
+  };
+}
 
-  const spanCount = k;
-  const eventCount = 2 * k;
-  const nodeCount = nodeNames.length;
-  const nodeHasClock = Uint8Array.from(nodeHasClockList);
-  const nodeDomain = Int32Array.from(nodeDomainList);
-
-  // Group events by node (counting sort), then sort each group.
+/** Counting sort of the events by node. */
+function groupByNode(spanNode: Int32Array, eventCount: number, nodeCount: number) {
   const nodeStart = new Int32Array(nodeCount + 1);
-  for (let span = 0; span < spanCount; span++) nodeStart[spanNode[span]! + 1]! += 2;
+  for (let event = 0; event < eventCount; event += 2) nodeStart[spanNode[event >> 1]! + 1]! += 2;
   for (let node = 0; node < nodeCount; node++) nodeStart[node + 1]! += nodeStart[node]!;
   const fill = nodeStart.slice(0, nodeCount);
   const nodeOrder = new Int32Array(eventCount);
-  for (let event = 0; event < eventCount; event++) {
-    const node = spanNode[event >> 1]!;
-    nodeOrder[fill[node]!++] = event;
-  }
+  for (let event = 0; event < eventCount; event++) nodeOrder[fill[spanNode[event >> 1]!]!++] = event;
+  return { nodeOrder, nodeStart, sortedClock: new Float64Array(eventCount) };
+}
+
+/**
+ * Sorts each node's events by clock (nodes without a clock: by wall time), ties by wall time then index,
+ * and fills `sortedClock` (the clocks in that order, for binary search).
+ */
+function sortGroups(
+  nodeOrder: Int32Array,
+  nodeStart: Int32Array,
+  nodeHasClock: Uint8Array,
+  clock: Float64Array,
+  wall: Float64Array,
+  sortedClock: Float64Array,
+): void {
   const byWall = (a: number, b: number): number => wall[a]! - wall[b]! || a - b;
   let keys = new Float64Array(0);
-  for (let node = 0; node < nodeCount; node++) {
+  let scratch = new Int32Array(0);
+  for (let node = 0; node + 1 < nodeStart.length; node++) {
     const from = nodeStart[node]!;
     const to = nodeStart[node + 1]!;
     const group = nodeOrder.subarray(from, to);
     const length = to - from;
     if (nodeHasClock[node] === 0) {
       group.sort(byWall);
+      sortedClock.fill(Number.NaN, from, to);
       continue;
     }
     let minimum = Number.POSITIVE_INFINITY;
@@ -282,35 +441,52 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
     }
     if ((maximum - minimum + 1) * length < Number.MAX_SAFE_INTEGER) {
       // Pack (clock, position) into one exact float so the native typed-array sort does the work.
-      if (keys.length < length) keys = new Float64Array(Math.max(length, keys.length * 2));
+      if (keys.length < length) {
+        keys = new Float64Array(Math.max(length, keys.length * 2));
+        scratch = new Int32Array(keys.length);
+      }
       const packed = keys.subarray(0, length);
       for (let i = 0; i < length; i++) packed[i] = (clock[group[i]!]! - minimum) * length + i;
       packed.sort();
-      const events = group.slice();
-      for (let i = 0; i < length; i++) group[i] = events[packed[i]! % length]!;
+      scratch.set(group);
+      for (let i = 0; i < length; i++) group[i] = scratch[packed[i]! % length]!;
     } else {
       group.sort((a, b) => clock[a]! - clock[b]! || a - b);
     }
-    // Equal clocks on one node are a clock-condition problem; order them by wall time, then id.
-    for (let i = 1; i < length; i++) {
-      if (clock[group[i]!] !== clock[group[i - 1]!]) continue;
+    for (let i = 0; i < length; i++) sortedClock[from + i] = clock[group[i]!]!;
+    // Equal clocks on one node are a clock-condition problem; order them by wall time, then index.
+    for (let i = from + 1; i < to; i++) {
+      if (sortedClock[i] !== sortedClock[i - 1]) continue;
       let j = i + 1;
-      while (j < length && clock[group[j]!] === clock[group[i]!]) j++;
-      group.subarray(i - 1, j).sort(byWall);
+      while (j < to && sortedClock[j] === sortedClock[i]) j++;
+      nodeOrder.subarray(i - 1, j).sort(byWall);
       i = j - 1;
     }
   }
+}
+
+function positions(nodeOrder: Int32Array, nodeStart: Int32Array, eventCount: number): Int32Array {
   const position = new Int32Array(eventCount);
-  for (let node = 0; node < nodeCount; node++) {
+  for (let node = 0; node + 1 < nodeStart.length; node++) {
     const from = nodeStart[node]!;
     const to = nodeStart[node + 1]!;
     for (let i = from; i < to; i++) position[nodeOrder[i]!] = i - from;
   }
+  return position;
+}
 
-  // Message edges from lamport.recv.* (exact), by binary search of the sender's clock in its node.
-  const messageFrom = new Int32Array(eventCount).fill(-1);
-  const messageFallback = new Uint8Array(eventCount);
-  const dangling: EventGraph['dangling'] = [];
+/** Message edges from lamport.recv.* (exact): binary search of the sender's clock in its node's group. */
+function matchMessages(
+  columns: SpanColumns,
+  nodeHasClock: Uint8Array,
+  nodeOrder: Int32Array,
+  nodeStart: Int32Array,
+  sortedClock: Float64Array,
+  messageFrom: Int32Array,
+  dangling: EventGraph['dangling'],
+): number {
+  const { receiveEvents, receiveClocks, receiveNodes } = columns;
+  const indexByName = columns.nodes.indexByName;
   let messageCount = 0;
   let lastSenderName: string | undefined;
   let lastSenderNode: number | undefined;
@@ -318,25 +494,22 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
     const receive = receiveEvents.data[i]!;
     const senderName = receiveNodes[i]!;
     const senderClock = receiveClocks[i]!;
-    let sender: number | undefined;
-    if (senderName === lastSenderName) {
-      sender = lastSenderNode;
-    } else {
-      sender = nodeIndexByName.get(senderName);
+    if (senderName !== lastSenderName) {
+      lastSenderNode = indexByName.get(senderName);
       lastSenderName = senderName;
-      lastSenderNode = sender;
     }
+    const sender = lastSenderNode;
     let found = -1;
     if (sender !== undefined && nodeHasClock[sender] === 1) {
+      const end = nodeStart[sender + 1]!;
       let low = nodeStart[sender]!;
-      let high = nodeStart[sender + 1]! - 1;
+      let high = end - 1;
       while (low <= high) {
         const middle = (low + high) >> 1;
-        const value = clock[nodeOrder[middle]!]!;
-        if (value < senderClock) low = middle + 1;
+        if (sortedClock[middle]! < senderClock) low = middle + 1;
         else high = middle - 1;
       }
-      if (low < nodeStart[sender + 1]! && clock[nodeOrder[low]!] === senderClock) found = nodeOrder[low]!;
+      if (low < end && sortedClock[low] === senderClock) found = nodeOrder[low]!;
     }
     if (found >= 0 && found !== receive) {
       messageFrom[receive] = found;
@@ -345,20 +518,30 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
       dangling.push({ event: receive, senderNode: senderName, senderClock });
     }
   }
+  return messageCount;
+}
 
-  // Fallback: CLIENT parent → SERVER child on another node (request start→start, reply end→end).
+/** Fallback edges: CLIENT parent → SERVER child on another node (request start→start, reply end→end). */
+function fallbackEdges(
+  spans: SpanRecord[],
+  columns: SpanColumns,
+  messageFrom: Int32Array,
+  messageFallback: Uint8Array,
+): number {
+  const { fallbackServers, spanSource, spanTable, spanNode } = columns;
+  let added = 0;
   for (let i = 0; i < fallbackServers.length; i++) {
     const server = fallbackServers.data[i]!;
     const serverSpan = spans[spanSource[server]!]!;
-    const client = spanIndexById.get(serverSpan.parentSpanId!);
-    if (client === undefined) continue;
+    const client = findSpan(spans, spanSource, spanTable, serverSpan.parentSpanId!, serverSpan.traceId);
+    if (client < 0) continue;
     const clientSpan = spans[spanSource[client]!]!;
-    if (clientSpan.kind !== SpanKind.CLIENT || clientSpan.traceId !== serverSpan.traceId) continue;
+    if (clientSpan.kind !== SpanKind.CLIENT) continue;
     if (spanNode[client] === spanNode[server]) continue;
     if (messageFrom[2 * server] === -1) {
       messageFrom[2 * server] = 2 * client;
       messageFallback[2 * server] = 1;
-      messageCount++;
+      added++;
     }
     const clientAttributes = clientSpan.attributes;
     const hasReply =
@@ -367,11 +550,14 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
     if (!hasReply && messageFrom[2 * client + 1] === -1) {
       messageFrom[2 * client + 1] = 2 * server + 1;
       messageFallback[2 * client + 1] = 1;
-      messageCount++;
+      added++;
     }
   }
+  return added;
+}
 
-  // Out-going message edges as compressed rows.
+/** Out-going message edges as compressed rows. */
+function outgoingRows(messageFrom: Int32Array, eventCount: number, messageCount: number) {
   const messageOutStart = new Int32Array(eventCount + 1);
   for (let event = 0; event < eventCount; event++) {
     const from = messageFrom[event]!;
@@ -384,8 +570,20 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
     const from = messageFrom[event]!;
     if (from >= 0) messageTargets[cursor[from]!++] = event;
   }
+  return { messageOutStart, messageTargets };
+}
 
-  // Topological levels (Kahn): a → b implies rank(a) < rank(b) whenever the graph is acyclic.
+/** Topological levels (Kahn): a → b implies rank(a) < rank(b) whenever the graph is acyclic. */
+function ranks(
+  spanNode: Int32Array,
+  nodeOrder: Int32Array,
+  nodeStart: Int32Array,
+  position: Int32Array,
+  messageFrom: Int32Array,
+  messageOutStart: Int32Array,
+  messageTargets: Int32Array,
+) {
+  const eventCount = nodeOrder.length;
   const rank = new Int32Array(eventCount);
   const indegree = new Uint8Array(eventCount);
   const queue = new Int32Array(eventCount);
@@ -413,39 +611,5 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
       if (--indegree[successor]! === 0) queue[tail++] = successor;
     }
   }
-
-  return {
-    spans,
-    spanSource: spanSource.subarray(0, spanCount),
-    spanCount,
-    eventCount,
-    duplicateSpans,
-    spansWithoutClock,
-    spanNode: spanNode.subarray(0, spanCount),
-    spanLabelOverride,
-    spanIndexById,
-    clock: clock.subarray(0, eventCount),
-    wall: wall.subarray(0, eventCount),
-    wallFromAttribute: wallFromAttribute.subarray(0, eventCount),
-    baseNanos,
-    kind: kind.subarray(0, eventCount),
-    nodeNames,
-    nodeIndexByName,
-    nodeHasClock,
-    nodeDomain,
-    nodeService,
-    domainNames,
-    domainIndexByName,
-    nodeOrder,
-    nodeStart,
-    position,
-    messageFrom,
-    messageFallback,
-    messageCount,
-    messageOutStart,
-    messageTargets,
-    dangling,
-    rank,
-    acyclic: tail === eventCount,
-  };
+  return { rank, acyclic: tail === eventCount };
 }

@@ -1,0 +1,297 @@
+#!/usr/bin/env node
+// Whole analysis (decode OTLP JSON → span records → analyze) against JSON.parse of the same OTLP text,
+// measured in the same process, for 100k and 1M spans. Also: linear growth and peak memory.
+//
+//   node bench/analyze/analyze.bench.mjs [--sizes 100000,1000000] [--runs 2]
+//
+// Each size runs in its own child process (node --max-old-space-size=12288) so peak memory is its own.
+// The synthetic file is JSON lines (one exporter batch of one process per line: a 1M-span export is
+// larger than the longest string V8 allows); both sides parse the same lines. Build first: `pnpm build`.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '100000,1000000' },
+    runs: { type: 'string', default: '2' },
+    child: { type: 'string' },
+  },
+});
+
+if (values.child !== undefined) {
+  await child(Number(values.child), Number(values.runs));
+} else {
+  parent();
+}
+
+function parent() {
+  const sizes = values.sizes.split(',').map(Number);
+  const results = [];
+  for (const size of sizes) {
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--max-old-space-size=12288',
+        '--expose-gc',
+        fileURLToPath(import.meta.url),
+        '--child',
+        String(size),
+        '--runs',
+        values.runs,
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 },
+    );
+    if (run.status !== 0) {
+      console.error(`bench analyze: child for ${size} spans failed (${run.status})`);
+      process.exit(1);
+    }
+    const line = run.stdout.trim().split('\n').at(-1);
+    results.push(JSON.parse(line));
+  }
+  const ms = (value) => value.toFixed(0).padStart(8);
+  console.log(`bench analyze — node ${process.version}, ${new Date().toISOString()}`);
+  console.log(
+    '   spans   MB text  JSON.parse   decode  analyze    whole  whole/parse  analyze/parse  peak RSS MB  heap after MB',
+  );
+  for (const r of results) {
+    console.log(
+      `${String(r.spans).padStart(8)} ${String(Math.round(r.textMb)).padStart(9)} ${ms(r.parseMs)}ms ${ms(r.decodeMs)}ms ${ms(r.analyzeMs)}ms ${ms(r.wholeMs)}ms ` +
+        `${(r.wholeMs / r.parseMs).toFixed(2).padStart(12)} ${(r.analyzeMs / r.parseMs).toFixed(2).padStart(14)} ` +
+        `${String(Math.round(r.maxRssMb)).padStart(12)} ${String(Math.round(r.heapAfterMb)).padStart(14)}`,
+    );
+  }
+  if (results.length >= 2) {
+    const [small, large] = [results[0], results.at(-1)];
+    const factor = large.spans / small.spans;
+    console.log(
+      `growth ${small.spans} → ${large.spans} (×${factor}): whole ×${(large.wholeMs / small.wholeMs).toFixed(2)}, ` +
+        `analyze ×${(large.analyzeMs / small.analyzeMs).toFixed(2)}, JSON.parse ×${(large.parseMs / small.parseMs).toFixed(2)}`,
+    );
+  }
+  for (const r of results) {
+    console.log(
+      `${r.spans} spans: ${r.nodes} nodes, ${r.domains} domains, ${r.messages} messages, anomalies ${JSON.stringify(r.anomalies)}, consistent ${r.consistent}`,
+    );
+  }
+}
+
+async function child(spanCount, runs) {
+  const { analyze, decodeOtlpJson } = await import('@tickline/causal');
+  const lines = generate(spanCount);
+  const textMb = lines.reduce((sum, line) => sum + line.length, 0) / 1e6;
+  const time = (fn) => {
+    globalThis.gc?.();
+    const start = performance.now();
+    const value = fn();
+    return { ms: performance.now() - start, value };
+  };
+  const parseAll = () => {
+    let count = 0;
+    for (const line of lines) count += JSON.parse(line).resourceSpans.length;
+    return count;
+  };
+  let parseMs = Number.POSITIVE_INFINITY;
+  let decodeMs = Number.POSITIVE_INFINITY;
+  let analyzeMs = Number.POSITIVE_INFINITY;
+  let wholeMs = Number.POSITIVE_INFINITY;
+  let analysis;
+  for (let run = 0; run < runs; run++) {
+    parseMs = Math.min(parseMs, time(parseAll).ms);
+    const decode = time(() => {
+      const spans = [];
+      for (const line of lines) for (const span of decodeOtlpJson(line).spans) spans.push(span);
+      return spans;
+    });
+    const analyzed = time(() => analyze(decode.value));
+    decodeMs = Math.min(decodeMs, decode.ms);
+    analyzeMs = Math.min(analyzeMs, analyzed.ms);
+    wholeMs = Math.min(wholeMs, decode.ms + analyzed.ms);
+    analysis = analyzed.value;
+  }
+  parseMs = Math.min(parseMs, time(parseAll).ms);
+  globalThis.gc?.();
+  const summary = analysis.summary;
+  console.log(
+    JSON.stringify({
+      spans: summary.spans,
+      textMb,
+      parseMs,
+      decodeMs,
+      analyzeMs,
+      wholeMs,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      heapAfterMb: process.memoryUsage().heapUsed / 1e6,
+      nodes: summary.nodes,
+      domains: summary.domains,
+      messages: summary.messages,
+      anomalies: analysis.anomalyCounts,
+      consistent: analysis.consistent,
+    }),
+  );
+}
+
+/**
+ * Synthetic OTLP JSON lines: 240 nodes (services × instances) on 60 hosts, 8 hosts skewed by 5–60 ms;
+ * client → server calls with nested downstream calls, INTERNAL spans, Tickline attributes per
+ * docs/design.md §4 (server replies stamped in lamport.end.time_us). Deterministic.
+ */
+function generate(spanCount) {
+  let seed = 42;
+  const random = () => {
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const hostCount = 60;
+  const hostOffsetUs = Array.from({ length: hostCount }, (_, host) =>
+    host < 8
+      ? Math.round((random() < 0.5 ? -1 : 1) * (5000 + random() * 55000))
+      : Math.round((random() - 0.5) * 400),
+  );
+  const services = ['gateway', 'orders', 'billing', 'inventory', 'pricing', 'users', 'search', 'shipping'];
+  const nodes = Array.from({ length: 240 }, (_, index) => {
+    const service = services[index % services.length];
+    const host = index % hostCount;
+    return {
+      name: `${service}/${(0x10000000 + index * 7919).toString(16)}`,
+      service,
+      host,
+      clock: 0,
+      batch: [],
+      resource: JSON.stringify({
+        attributes: [
+          { key: 'service.name', value: { stringValue: service } },
+          { key: 'host.name', value: { stringValue: `host-${host}` } },
+        ],
+      }),
+    };
+  });
+  const lines = [];
+  const BATCH = 2000;
+  const flush = (node) => {
+    lines.push(
+      `{"resourceSpans":[{"resource":${node.resource},"scopeSpans":[{"scope":{"name":"@tickline/otel","version":"0.1.0"},"spans":[${node.batch.join(',')}]}]}]}`,
+    );
+    node.batch = [];
+  };
+  const baseUs = 1_763_780_000_000_000;
+  let produced = 0;
+  let spanNumber = 0;
+  let traceNumber = 0;
+  let now = 0; // true time, µs
+  const hex16 = (value) => value.toString(16).padStart(16, '0');
+  const wallUs = (node, trueUs) => baseUs + trueUs + hostOffsetUs[node.host];
+  const emit = (node, span) => {
+    node.batch.push(span);
+    produced++;
+    if (node.batch.length >= BATCH) flush(node);
+  };
+  const attribute = (key, value) =>
+    typeof value === 'string'
+      ? `{"key":"${key}","value":{"stringValue":"${value}"}}`
+      : `{"key":"${key}","value":{"intValue":"${value}"}}`;
+  const span = (traceId, spanId, parentId, name, kind, startUs, endUs, attributes) =>
+    `{"traceId":"${traceId}","spanId":"${spanId}"${parentId ? `,"parentSpanId":"${parentId}"` : ''},"name":"${name}","kind":${kind},` +
+    `"startTimeUnixNano":"${startUs}000","endTimeUnixNano":"${endUs}000","attributes":[${attributes.join(',')}],"status":{}}`;
+
+  // One call from `client` to `server`, handled with `depth` more levels of downstream calls.
+  const call = (traceId, parentId, client, server, depth) => {
+    const clientId = hex16(++spanNumber);
+    const serverId = hex16(++spanNumber);
+    const sendClock = ++client.clock;
+    const sendUs = now;
+    now += 150 + Math.floor(random() * 900);
+    server.clock = Math.max(server.clock, sendClock) + 1;
+    const receiveClock = server.clock;
+    const receiveUs = now;
+    now += 20 + Math.floor(random() * 200);
+    if (random() < 0.4) {
+      const internalStart = ++server.clock;
+      const startUs = now;
+      now += 30 + Math.floor(random() * 300);
+      const internalEnd = ++server.clock;
+      emit(
+        server,
+        span(
+          traceId,
+          hex16(++spanNumber),
+          serverId,
+          'SELECT',
+          1,
+          wallUs(server, startUs),
+          wallUs(server, now),
+          [
+            attribute('lamport.node', server.name),
+            attribute('lamport.start', internalStart),
+            attribute('lamport.end', internalEnd),
+          ],
+        ),
+      );
+    }
+    if (depth > 0) {
+      const downstream = random() < 0.5 ? 1 : 2;
+      for (let i = 0; i < downstream; i++) {
+        const next = nodes[Math.floor(random() * nodes.length)];
+        if (next !== server) call(traceId, serverId, server, next, depth - 1);
+      }
+    }
+    const replyClock = ++server.clock;
+    const replyUs = now;
+    now += 150 + Math.floor(random() * 900);
+    client.clock = Math.max(client.clock, replyClock) + 1;
+    const doneClock = client.clock;
+    const doneUs = now;
+    now += 5 + Math.floor(random() * 50);
+    emit(
+      server,
+      span(
+        traceId,
+        serverId,
+        clientId,
+        `GET /${server.service}`,
+        2,
+        wallUs(server, receiveUs),
+        wallUs(server, replyUs) + 40,
+        [
+          attribute('lamport.node', server.name),
+          attribute('lamport.start', receiveClock),
+          attribute('lamport.end', replyClock),
+          attribute('lamport.recv.node', client.name),
+          attribute('lamport.recv.clock', sendClock),
+          attribute('lamport.end.time_us', wallUs(server, replyUs)),
+        ],
+      ),
+    );
+    emit(
+      client,
+      span(
+        traceId,
+        clientId,
+        parentId,
+        `GET /${server.service}`,
+        3,
+        wallUs(client, sendUs),
+        wallUs(client, doneUs),
+        [
+          attribute('lamport.node', client.name),
+          attribute('lamport.start', sendClock),
+          attribute('lamport.end', doneClock),
+          attribute('lamport.recv.node', server.name),
+          attribute('lamport.recv.clock', replyClock),
+        ],
+      ),
+    );
+  };
+  while (produced < spanCount) {
+    const traceId = (++traceNumber).toString(16).padStart(32, '0');
+    const client = nodes[Math.floor(random() * nodes.length)];
+    let server = nodes[Math.floor(random() * nodes.length)];
+    if (server === client) server = nodes[(nodes.indexOf(client) + 1) % nodes.length];
+    call(traceId, undefined, client, server, 2);
+  }
+  for (const node of nodes) if (node.batch.length > 0) flush(node);
+  return lines;
+}
