@@ -1,0 +1,132 @@
+// bench/otel: the added cost per request of @tickline/otel (LamportPropagator +
+// LamportSpanProcessor; with lamportResponseHook; with the @tickline/fastify plugin instead) on
+// top of a fastify server instrumented with the OpenTelemetry SDK and instrumentation-http, as
+// a ratio against that OTel-only server measured in the same run. Target: >= 0.97.
+// Each server runs pinned to CPU 0 (taskset), autocannon in this process pinned to CPU 1; the
+// variants run interleaved (order reversed every round) and medians are reported. Requests
+// carry traceparent (sampled) and lamport-clock, so extract merges and every reply is stamped.
+// Run: pnpm turbo run build --filter @tickline/bench... && node bench/otel/otel.bench.mjs
+//   [--rounds 5] [--seconds 4] [--connections 50]
+//   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '4' },
+    connections: { type: 'string', default: '50' },
+    rate: { type: 'string', default: '0' },
+  },
+});
+const rounds = Number(args.rounds);
+const seconds = Number(args.seconds);
+const connections = Number(args.connections);
+const here = dirname(fileURLToPath(import.meta.url));
+const variants = ['bare', 'otel', 'lamport', 'lamport-hook', 'lamport-fastify'];
+const baseline = 'otel';
+
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+
+function startServer(variant) {
+  const argv = [join(here, 'server.cjs'), variant];
+  const child = spawn(
+    hasTaskset ? 'taskset' : process.execPath,
+    hasTaskset ? ['-c', '0', process.execPath, ...argv] : argv,
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, port: message.ready, variant }));
+    child.once('exit', (code) => reject(new Error(`server ${variant} exited with ${code}`)));
+  });
+}
+
+function cpuOf(server) {
+  return new Promise((resolve) => {
+    server.child.once('message', (message) => resolve(message.cpu));
+    server.child.send('cpu');
+  });
+}
+
+function load(port, duration) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections,
+    duration,
+    headers: {
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      'lamport-clock': '5;node="bench/0000"',
+    },
+    ...(Number(args.rate) > 0 ? { overallRate: Number(args.rate) } : {}),
+  });
+}
+
+async function measure(server) {
+  const before = await cpuOf(server);
+  const result = await load(server.port, seconds);
+  const after = await cpuOf(server);
+  const requests = result.requests.total;
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.variant}: errors`);
+  const cpuMicros = after.user - before.user + (after.system - before.system);
+  return { throughput: requests / seconds, cpuPerRequest: cpuMicros / requests };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+const servers = new Map();
+for (const variant of variants) servers.set(variant, await startServer(variant));
+try {
+  for (const server of servers.values()) await load(server.port, 2); // warm-up (JIT)
+  const samples = new Map(variants.map((variant) => [variant, []]));
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    const results = {};
+    for (const variant of order) results[variant] = await measure(servers.get(variant));
+    for (const variant of variants) {
+      samples.get(variant).push({
+        ...results[variant],
+        ratio: results[variant].throughput / results[baseline].throughput,
+        extraCpu: results[variant].cpuPerRequest - results[baseline].cpuPerRequest,
+      });
+    }
+    console.log(
+      `round ${round + 1}: ` +
+        variants
+          .map(
+            (v) => `${v} ${results[v].throughput.toFixed(0)} req/s ${results[v].cpuPerRequest.toFixed(1)} µs`,
+          )
+          .join(', '),
+    );
+  }
+  console.log(
+    `\nmedians over ${rounds} interleaved rounds of ${seconds} s, ${connections} connections, taskset ${hasTaskset ? 'on' : 'off'}`,
+  );
+  console.log(
+    `variant            req/s   ratio vs ${baseline}   server CPU µs/req   extra µs/req vs ${baseline}`,
+  );
+  for (const [variant, list] of samples) {
+    console.log(
+      `${variant.padEnd(16)} ${median(list.map((s) => s.throughput))
+        .toFixed(0)
+        .padStart(6)}   ${median(list.map((s) => s.ratio))
+        .toFixed(3)
+        .padStart(13)}   ${median(list.map((s) => s.cpuPerRequest))
+        .toFixed(2)
+        .padStart(17)}   ${median(list.map((s) => s.extraCpu))
+        .toFixed(2)
+        .padStart(12)}`,
+    );
+  }
+} finally {
+  for (const server of servers.values()) server.child.send('exit');
+}
