@@ -153,7 +153,7 @@ const directory = mkdtempSync(join(tmpdir(), 'tickline-bench-ingest-'));
 try {
   await runStore(
     'sqlite',
-    async () => SqliteSpanStore.open(join(directory, 'bare.db')),
+    async () => SqliteSpanStore.open(join(directory, 'bare.db'), { writerThread: false }),
     `sqlite:${join(directory, 'collector.db')}`,
   );
   if (!values['no-postgres']) {

@@ -14,6 +14,7 @@ import {
   spansToRows,
   splitServices,
 } from './rows.js';
+import { SqliteWriter } from './sqlite-writer.js';
 import type { SpanStore, TraceListPage, TraceListQuery } from './types.js';
 
 /** Options of {@link SqliteSpanStore.open}. */
@@ -23,6 +24,11 @@ export interface SqliteStoreOptions {
    * lose the last transactions on power loss or an OS crash; `full` fsyncs every commit and survives those too.
    */
   synchronous?: 'normal' | 'full';
+  /**
+   * Run inserts on a worker thread holding the write connection, so decoding and inserting use two
+   * cores. Default true (false for `:memory:`, which a second connection cannot share).
+   */
+  writerThread?: boolean;
 }
 
 const SCHEMA = `
@@ -57,11 +63,21 @@ CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start_ns, trace_id);
 
 type StoredRow = Parameters<typeof rowToSpan>[0];
 
+const INSERT_SPAN = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, service, node, domain, attributes, resource, scope, status_code, status_message)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+const UPSERT_TRACE = `INSERT INTO traces (trace_id, start_ns, end_ns, span_count, services) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (trace_id) DO UPDATE SET
+  start_ns = min(start_ns, excluded.start_ns),
+  end_ns = max(end_ns, excluded.end_ns),
+  span_count = span_count + excluded.span_count,
+  services = CASE WHEN services = excluded.services THEN services ELSE tickline_merge_services(services, excluded.services) END`;
+
 /**
  * The zero-setup store: one SQLite file in WAL mode (better-sqlite3). Spans are a rowid table with a
  * UNIQUE (trace_id, span_id) index (idempotent `INSERT OR IGNORE`) and an index on start time; a
- * `traces` table keeps per-trace summaries for the traces list. Writes are synchronous and fast
- * (~100k spans/s in 1,000-span transactions); one process writes the file.
+ * `traces` table keeps per-trace summaries for the traces list. Inserts run on a writer thread (see
+ * {@link SqliteStoreOptions.writerThread}), reads on the calling thread; one process writes the file.
  */
 export class SqliteSpanStore implements SpanStore {
   readonly description: string;
@@ -71,22 +87,14 @@ export class SqliteSpanStore implements SpanStore {
   readonly #traceSpans: Database.Statement;
   readonly #windowSpans: Database.Statement;
   readonly #insertTransaction: (rows: SpanRow[]) => number;
+  readonly #writer: SqliteWriter | undefined;
 
-  private constructor(database: Database.Database, description: string) {
+  private constructor(database: Database.Database, description: string, writer: SqliteWriter | undefined) {
     this.#database = database;
     this.description = description;
-    this.#insertSpan = database.prepare(
-      `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, service, node, domain, attributes, resource, scope, status_code, status_message)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#upsertTrace = database.prepare(
-      `INSERT INTO traces (trace_id, start_ns, end_ns, span_count, services) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (trace_id) DO UPDATE SET
-         start_ns = min(start_ns, excluded.start_ns),
-         end_ns = max(end_ns, excluded.end_ns),
-         span_count = span_count + excluded.span_count,
-         services = CASE WHEN services = excluded.services THEN services ELSE tickline_merge_services(services, excluded.services) END`,
-    );
+    this.#writer = writer;
+    this.#insertSpan = database.prepare(INSERT_SPAN);
+    this.#upsertTrace = database.prepare(UPSERT_TRACE);
     this.#traceSpans = database
       .prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns')
       .safeIntegers(true);
@@ -131,6 +139,8 @@ export class SqliteSpanStore implements SpanStore {
       database.pragma('journal_mode = WAL');
       database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       database.pragma('busy_timeout = 10000');
+      // Random trace ids land all over the unique index: keep more of it in memory (64 MiB).
+      database.pragma('cache_size = -65536');
       database.function('tickline_merge_services', { deterministic: true }, (existing, added) =>
         mergeServices(String(existing), String(added)),
       );
@@ -139,12 +149,41 @@ export class SqliteSpanStore implements SpanStore {
       database.close();
       throw error;
     }
-    return new SqliteSpanStore(database, `sqlite:${absolutePath}`);
+    const writer =
+      options.writerThread === false || absolutePath === ':memory:'
+        ? undefined
+        : new SqliteWriter(
+            absolutePath,
+            options.synchronous === 'full' ? 'FULL' : 'NORMAL',
+            INSERT_SPAN,
+            UPSERT_TRACE,
+          );
+    return new SqliteSpanStore(database, `sqlite:${absolutePath}`, writer);
   }
 
   async insertSpans(spans: SpanRecord[]): Promise<number> {
     if (spans.length === 0) return 0;
-    return this.#insertTransaction(spansToRows(spans));
+    const rows = spansToRows(spans);
+    if (this.#writer === undefined) return this.#insertTransaction(rows);
+    return this.#writer.write(
+      rows.map((row) => [
+        row.traceId,
+        row.spanId,
+        row.parentSpanId,
+        row.name,
+        row.kind,
+        row.startNs,
+        row.endNs,
+        row.service,
+        row.node,
+        row.domain,
+        row.attributes,
+        row.resource,
+        row.scope,
+        row.statusCode,
+        row.statusMessage,
+      ]),
+    );
   }
 
   async listTraces(query: TraceListQuery): Promise<TraceListPage> {
@@ -227,6 +266,7 @@ export class SqliteSpanStore implements SpanStore {
   }
 
   async close(): Promise<void> {
+    await this.#writer?.close();
     if (this.#database.open) this.#database.close();
   }
 }

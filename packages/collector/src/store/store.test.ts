@@ -27,6 +27,11 @@ afterAll(async () => {
 const factories: [string, () => Promise<SpanStore>][] = [
   ['sqlite', async () => SqliteSpanStore.open(join(directory, `store-${++databaseCounter}.db`))],
   [
+    'sqlite (no writer thread)',
+    async () =>
+      SqliteSpanStore.open(join(directory, `store-${++databaseCounter}.db`), { writerThread: false }),
+  ],
+  [
     'postgres',
     async () => {
       if (postgres === undefined) throw new Error('PostgreSQL did not start');

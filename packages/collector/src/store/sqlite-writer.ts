@@ -1,0 +1,126 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The writer thread's code, evaluated as a CommonJS worker (so it runs the same from TypeScript sources
+ * under vitest and from dist). It owns the write connection: each message is one transaction.
+ * Rows are arrays in the column order of `insertSql`; the traces summary counts only rows that were new.
+ */
+const WRITER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const database = new Database(workerData.path);
+database.pragma('journal_mode = WAL');
+database.pragma('synchronous = ' + workerData.synchronous);
+database.pragma('busy_timeout = 10000');
+database.pragma('cache_size = -65536');
+const joinServices = (names) => (names.size === 0 ? ',' : ',' + [...names].sort().join(',') + ',');
+database.function('tickline_merge_services', { deterministic: true }, (existing, added) =>
+  joinServices(new Set((String(existing) + String(added)).split(',').filter((name) => name !== ''))),
+);
+const insert = database.prepare(workerData.insertSql);
+const upsert = database.prepare(workerData.upsertSql);
+const write = database.transaction((rows) => {
+  const traces = new Map();
+  let inserted = 0;
+  for (const row of rows) {
+    if (insert.run(row).changes === 0) continue;
+    inserted++;
+    let trace = traces.get(row[0]);
+    if (trace === undefined) {
+      trace = { start: row[5], end: row[6], count: 0, services: new Set() };
+      traces.set(row[0], trace);
+    }
+    if (row[5] < trace.start) trace.start = row[5];
+    if (row[6] > trace.end) trace.end = row[6];
+    trace.count++;
+    if (row[7] !== null) trace.services.add(row[7].replaceAll(',', ' '));
+  }
+  for (const traceId of [...traces.keys()].sort()) {
+    const trace = traces.get(traceId);
+    upsert.run(traceId, trace.start, trace.end, trace.count, joinServices(trace.services));
+  }
+  return inserted;
+});
+parentPort.on('message', (message) => {
+  if (message.type === 'close') {
+    database.close();
+    parentPort.close();
+    return;
+  }
+  try {
+    parentPort.postMessage({ id: message.id, inserted: write(message.rows) });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: String((error && error.message) || error) });
+  }
+});
+`;
+
+interface Pending {
+  resolve: (inserted: number) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A worker thread holding SQLite's write connection, so decoding (main thread) and inserting (writer)
+ * use two cores. A write resolves after its transaction committed.
+ */
+export class SqliteWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+  #failure: Error | undefined;
+  readonly #exited: Promise<void>;
+
+  constructor(path: string, synchronous: 'NORMAL' | 'FULL', insertSql: string, upsertSql: string) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.#worker = new Worker(WRITER_SOURCE, {
+      eval: true,
+      workerData: { driver, path, synchronous, insertSql, upsertSql },
+    });
+    this.#worker.unref();
+    this.#worker.on('message', (message: { id: number; inserted?: number; error?: string }) => {
+      const pending = this.#pending.get(message.id);
+      if (pending === undefined) return;
+      this.#pending.delete(message.id);
+      if (this.#pending.size === 0) this.#worker.unref();
+      if (message.error !== undefined)
+        pending.reject(new Error(`@tickline/collector: SQLite write failed: ${message.error}`));
+      else pending.resolve(message.inserted ?? 0);
+    });
+    const fail = (error: Error) => {
+      this.#failure ??= error;
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', (error) =>
+      fail(new Error(`@tickline/collector: SQLite writer thread failed: ${error.message}`)),
+    );
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once('exit', () => {
+        fail(new Error('@tickline/collector: SQLite writer thread exited; reopen the store'));
+        resolve();
+      });
+    });
+  }
+
+  /** Inserts rows (arrays in the insert statement's column order) in one transaction. */
+  write(rows: unknown[][]): Promise<number> {
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise<number>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage({ id, rows });
+    });
+  }
+
+  /** Lets pending writes finish, closes the connection and ends the thread. */
+  async close(): Promise<void> {
+    if (this.#failure === undefined) {
+      this.#worker.ref();
+      this.#worker.postMessage({ type: 'close' });
+    }
+    await this.#exited;
+  }
+}
