@@ -523,8 +523,10 @@ export function offsetTable(offsets: ViewerOffset[]): HTMLTableElement {
       html('span', { class: 'estimate-text' }, `estimate ${formatMs(offset.estimateMs, { signed: true })}`),
     );
     const barCell = row.insertCell();
+    barCell.className = 'bar-cell';
     const svg = document.createElementNS(svgNs, 'svg');
-    svg.setAttribute('width', String(width));
+    svg.setAttribute('viewBox', `0 0 ${width} 18`);
+    svg.setAttribute('preserveAspectRatio', 'none');
     svg.setAttribute('height', '18');
     svg.setAttribute('class', 'offset-bar');
     svg.setAttribute('role', 'img');
@@ -534,7 +536,7 @@ export function offsetTable(offsets: ViewerOffset[]): HTMLTableElement {
       for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, String(value));
       svg.appendChild(node);
     };
-    add('line', { x1: scale(0), x2: scale(0), y1: 1, y2: 17, class: 'zero' });
+    add('line', { x1: scale(0), x2: scale(0), y1: 0, y2: 18, class: 'zero' });
     const from = offset.lowMs === null ? 0 : scale(offset.lowMs);
     const to = offset.highMs === null ? width : scale(offset.highMs);
     add('rect', {
@@ -545,7 +547,8 @@ export function offsetTable(offsets: ViewerOffset[]): HTMLTableElement {
       rx: 3,
       class: offset.lowMs === null || offset.highMs === null ? 'interval open' : 'interval',
     });
-    add('circle', { cx: scale(offset.estimateMs), cy: 9, r: 3.5, class: 'estimate' });
+    const estimate = scale(offset.estimateMs);
+    add('line', { x1: estimate, x2: estimate, y1: 2, y2: 16, class: 'estimate' });
     barCell.appendChild(svg);
   }
   const foot = table.createTFoot().insertRow();

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze, toAnalysisJson } from '@tickline/causal';
@@ -138,6 +138,20 @@ describe('viewer in a real browser', () => {
     }
     await page.click('#layout-switch button[data-mode="wall"]');
 
+    // Wheel zooms in around the pointer; Fit goes back.
+    const spread = () =>
+      page.$$eval('svg.diagram-svg g.event circle:last-of-type', (circles) => {
+        const xs = circles.map((circle) => Number(circle.getAttribute('cx')));
+        return Math.max(...xs) - Math.min(...xs);
+      });
+    const fitted = await spread();
+    const box = (await page.locator('svg.diagram-svg').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    await page.mouse.wheel(0, -600);
+    await expect.poll(spread).toBeGreaterThan(fitted * 1.5);
+    await page.click('#reset-view');
+    await expect.poll(spread).toBeCloseTo(fitted, 3);
+
     // Another trace from the list.
     await page.click(`a.trace[data-trace-id="${SAME_HOST_TRACE}"]`);
     await page.waitForFunction(() => document.querySelectorAll('svg.diagram-svg g.lane').length === 2);
@@ -224,6 +238,22 @@ describe('viewer in a real browser', () => {
     });
     await page.waitForFunction(() => document.getElementById('source-label')?.classList.contains('error'));
     expect(await page.locator('#source-label').textContent()).toContain('broken.json');
+    // Drag and drop works as well as the file input.
+    await page.evaluate(
+      (text) => {
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([text], 'dropped.otlp.json', { type: 'application/json' }));
+        window.dispatchEvent(
+          new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true }),
+        );
+      },
+      readFileSync(TWO_HOSTS_FIXTURE, 'utf8'),
+    );
+    await page.waitForFunction(() =>
+      document.getElementById('source-label')?.textContent?.includes('dropped.otlp.json'),
+    );
+    expect(await page.locator('svg.diagram-svg g.lane').count()).toBe(3);
+    expect((await arrows(page)).filter((arrow) => arrow.backwards).length).toBe(2);
     expect(problemsOf(page)).toEqual([]);
     await page.close();
   });
