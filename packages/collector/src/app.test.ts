@@ -264,6 +264,8 @@ describe('POST /v1/traces', () => {
     });
     expect(text.statusCode).toBe(415);
     expect(text.json().message).toMatch(/unsupported content type 'text\/plain'/);
+    const untyped = await app.inject({ method: 'POST', url: '/v1/traces', payload: Buffer.from([1, 2, 3]) });
+    expect(untyped.statusCode).toBe(415);
     const brotli = await app.inject({
       method: 'POST',
       url: '/v1/traces',

@@ -187,6 +187,15 @@ export function buildApp(
         `@tickline/collector: unsupported content type '${type}'; send ${PROTOBUF} or ${JSON_TYPE}`,
       );
     }
+    if (queue.full) {
+      reply.header('retry-after', retryAfter);
+      return sendStatus(
+        request,
+        reply,
+        503,
+        `@tickline/collector: write queue full (${queue.pendingSpans} spans pending); retry later`,
+      );
+    }
     let body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const encoding = (request.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
     if (encoding === 'gzip' || encoding === 'x-gzip') {

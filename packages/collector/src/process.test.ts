@@ -126,11 +126,13 @@ describe('the collector process', () => {
       traces: { traceId: string }[];
     };
     expect(listed.traces[0]?.traceId).toBe(batches[29]?.[0]?.traceId);
-    expect((await stopCollectorProcess(a)).code).toBe(0);
+    expect((await stopCollectorProcess(a, 'SIGINT')).code).toBe(0);
     expect((await stopCollectorProcess(b)).code).toBe(0);
   }, 180_000);
 
-  it('exits 2 with a message for a bad store URL', async () => {
+  it('exits 2 with a message for a bad store URL or option, 0 for --help', async () => {
     await expect(start(['--store', 'mysql://nope'])).rejects.toThrow(/unsupported store 'mysql:\/\/nope'/);
+    await expect(start(['--port', 'x'])).rejects.toThrow(/exited \(2\)[\s\S]*--port must be/);
+    await expect(start(['--help'])).rejects.toThrow(/exited \(0\)[\s\S]*usage: tickline collector/);
   }, 60_000);
 });

@@ -48,6 +48,11 @@ export class WriteQueue {
     return this.#pendingSpans;
   }
 
+  /** True when the queue is at its bound: callers can refuse work before decoding it. */
+  get full(): boolean {
+    return this.#pendingSpans >= this.#maxPendingSpans;
+  }
+
   /** Queues spans; resolves once committed. Throws {@link WriteQueueFullError} when over the bound. */
   enqueue(spans: SpanRecord[]): Promise<void> {
     if (spans.length === 0) return Promise.resolve();
