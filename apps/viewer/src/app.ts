@@ -5,7 +5,25 @@ import { SpaceTimeDiagram } from './diagram';
 import { anomalyLabel, formatClockTime, formatInterval, formatMs, formatNanos, spanKindName } from './format';
 import { LAYOUT_LABELS, type LayoutMode } from './layout';
 import { analyzeOtlpText } from './local-file';
-import { readAnalysis, type ViewerAnalysis, type ViewerAnomaly, type ViewerOffset } from './model';
+import {
+  readAnalysis,
+  skewBetween,
+  type ViewerAnalysis,
+  type ViewerAnomaly,
+  type ViewerOffset,
+} from './model';
+
+/** One sentence per anomaly kind (docs/design.md §6). */
+const ANOMALY_EXPLANATIONS: Record<string, string> = {
+  'backwards-message':
+    'The receive is stamped before the send: the two hosts’ clocks disagree by at least this much.',
+  'local-clock-regression':
+    'Two consecutive events of one node go back in wall-clock time: the clock stepped back.',
+  'clock-condition-violation':
+    'The Lamport clock did not advance across this edge: a hop did not merge the clock.',
+  'inconsistent-offsets':
+    'No set of clock offsets explains these timestamps, e.g. a clock jumped inside the window.',
+};
 
 /** A parsed location hash. */
 export type Route =
@@ -446,10 +464,50 @@ export class ViewerApp {
         this.#renderDetails();
         this.#diagram.highlight(pressed ? null : { from: anomaly.from, to: anomaly.to });
         button.setAttribute('aria-pressed', String(!pressed));
+        if (!pressed) this.#renderAnomalyDetails(anomaly);
       });
       item.appendChild(button);
       list.appendChild(item);
     });
+  }
+
+  #renderAnomalyDetails(anomaly: ViewerAnomaly): void {
+    const container = byId('details');
+    container.replaceChildren();
+    const analysis = this.#analysis;
+    if (analysis === null) return;
+    container.appendChild(html('h3', { class: 'event-title anomaly-title' }, anomalyLabel(anomaly.kind)));
+    container.appendChild(
+      html('p', { class: 'anomaly-explanation' }, ANOMALY_EXPLANATIONS[anomaly.kind] ?? ''),
+    );
+    const facts = html('dl', { class: 'facts' });
+    const fact = (name: string, value: string, mono = false) => {
+      facts.appendChild(html('dt', {}, name));
+      facts.appendChild(html('dd', mono ? { class: 'mono' } : {}, value));
+    };
+    fact('Size', this.#anomalySize(anomaly));
+    const from = analysis.eventsById.get(anomaly.from);
+    const to = analysis.eventsById.get(anomaly.to);
+    for (const [name, event, id] of [
+      ['From', from, anomaly.from],
+      ['To', to, anomaly.to],
+    ] as const) {
+      fact(
+        name,
+        event === undefined
+          ? id
+          : `${event.node} · clock ${event.clock ?? '—'} · ${formatNanos(event.wallNanos).slice(11)}`,
+        true,
+      );
+    }
+    if (from !== undefined && to !== undefined && from.domain !== to.domain) {
+      const skew = skewBetween(analysis.offsets, from.domain, to.domain);
+      if (skew !== null) {
+        fact(`θ(${to.domain}) − θ(${from.domain})`, formatInterval(skew.lowMs, skew.highMs));
+      }
+    }
+    if (anomaly.cycle.length > 0) fact('Cycle', anomaly.cycle.join(' → '), true);
+    container.appendChild(facts);
   }
 
   #anomalySize(anomaly: ViewerAnomaly): string {

@@ -129,6 +129,7 @@ describe('viewer in a real browser', () => {
     // Clicking an anomaly highlights its message.
     await page.locator('#anomaly-list button.anomaly').first().click();
     expect(await page.locator('svg.diagram-svg .message-halo').count()).toBe(1);
+    expect(await page.locator('#details').textContent()).toContain('θ(host-b) − θ(host-a)');
 
     // The corrected and Lamport layouts have no backwards arrows.
     for (const mode of ['corrected', 'lamport']) {

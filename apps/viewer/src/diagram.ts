@@ -408,8 +408,12 @@ export class SpaceTimeDiagram {
       const a = x(edge.from);
       const b = x(edge.to);
       const from = analysis.eventsById.get(edge.from);
-      if (a === undefined || b === undefined || from === undefined || b >= a) continue;
+      if (a === undefined || b === undefined || from === undefined) continue;
       const laneCentre = laneOf(from);
+      if (this.#highlight?.from === edge.from && this.#highlight.to === edge.to) {
+        element('line', { x1: a, y1: laneCentre, x2: b, y2: laneCentre, class: 'message-halo' }, process);
+      }
+      if (b >= a) continue;
       element(
         'path',
         {
