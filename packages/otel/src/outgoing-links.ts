@@ -1,24 +1,34 @@
-import type { OutgoingExchange } from '@tickline/clock';
+import type { EventStamp, IncomingExchange, OutgoingExchange } from '@tickline/clock';
+import { type PrivateSlot, privateSlot } from './private-slot.js';
 
-const LINKS_KEY = Symbol.for('@tickline/otel/outgoing-links@1');
-
-/**
- * CLIENT or PRODUCER span → the outgoing exchange its send was stamped with. The propagator
- * writes it during `inject`, the span processor and the response hook read it. Process-wide
- * (through a `Symbol.for` key, like the clock's own exchange state) so that separately
- * constructed propagators, processors and duplicate package copies agree.
- */
-export function outgoingLinks(): WeakMap<object, OutgoingExchange> {
-  const holder = globalThis as { [LINKS_KEY]?: WeakMap<object, OutgoingExchange> };
-  let links = holder[LINKS_KEY];
-  if (links === undefined) {
-    links = new WeakMap();
-    holder[LINKS_KEY] = links;
-  }
-  return links;
+/** What Tickline remembers about one span between its start and its end. */
+export interface SpanLink {
+  /** The receive a SERVER or CONSUMER span started with. */
+  incoming?: IncomingExchange;
+  /** The send `inject` stamped for a CLIENT or PRODUCER span (its first, if several). */
+  outgoing?: OutgoingExchange;
+  /** A local start stamped for a CLIENT or PRODUCER span no send was linked to. */
+  localStart?: EventStamp;
 }
 
-/** The outgoing exchange linked to this span by `LamportPropagator.inject`, if any. */
+const SPAN_LINK_KEY = Symbol.for('@tickline/otel/span-link@1');
+const CLAIMED_KEY = Symbol.for('@tickline/otel/claimed-exchange@1');
+
+/**
+ * Span → what Tickline knows about it. Written by the propagator (`inject`) and the span
+ * processor, read by the processor and the response hook; process-wide, so that separately
+ * constructed propagators, processors and duplicate package copies agree.
+ */
+export function spanLinks(): PrivateSlot<SpanLink> {
+  return privateSlot<SpanLink>(SPAN_LINK_KEY);
+}
+
+/** Incoming exchange → true once a SERVER or CONSUMER span took it as its start (its children inherit the context). */
+export function claimedExchanges(): PrivateSlot<true> {
+  return privateSlot<true>(CLAIMED_KEY);
+}
+
+/** The outgoing exchange `LamportPropagator.inject` linked to this span, if any. */
 export function getOutgoingExchange(span: object): OutgoingExchange | undefined {
-  return outgoingLinks().get(span);
+  return spanLinks().read(span)?.outgoing;
 }

@@ -15,7 +15,8 @@ import {
   type WallClock,
 } from '@tickline/clock';
 import { setIncomingExchange } from './context.js';
-import { outgoingLinks } from './outgoing-links.js';
+import { type SpanLink, spanLinks } from './outgoing-links.js';
+import type { PrivateSlot } from './private-slot.js';
 
 const PROPAGATOR_LAYER = '@tickline/otel';
 
@@ -46,6 +47,7 @@ export interface LamportPropagatorOptions {
  */
 export class LamportPropagator implements TextMapPropagator {
   private readonly options: LamportPropagatorOptions;
+  private readonly links: PrivateSlot<SpanLink> = spanLinks();
 
   constructor(options: LamportPropagatorOptions = {}) {
     this.options = options;
@@ -71,9 +73,10 @@ export class LamportPropagator implements TextMapPropagator {
         setter.set(carrier, CLOCK_HEADER, exchange.header);
       }
       if (span !== undefined) {
-        const links = outgoingLinks();
         // A span's start is its first send; a retry through the same span is a later send.
-        if (!links.has(span)) links.set(span, exchange);
+        const link = this.links.read(span);
+        if (link === undefined) this.links.write(span, { outgoing: exchange });
+        else link.outgoing ??= exchange;
       }
     } catch {
       // A propagator must never break the request (docs/design.md §7).

@@ -8,7 +8,6 @@ import {
 import {
   type EventStamp,
   getProcessClock,
-  type IncomingExchange,
   type LamportClock,
   nowMicros,
   type ReceiveStamp,
@@ -25,7 +24,8 @@ import {
   ATTR_LAMPORT_START_TIME_US,
 } from './attributes.js';
 import { getIncomingExchange } from './context.js';
-import { getOutgoingExchange } from './outgoing-links.js';
+import { claimedExchanges, type SpanLink, spanLinks } from './outgoing-links.js';
+import type { PrivateSlot } from './private-slot.js';
 
 /**
  * The part of an SDK span (`Span` of @opentelemetry/sdk-trace-base) the processor uses, declared
@@ -54,13 +54,6 @@ export interface LamportSpanProcessorOptions {
   wallClock?: WallClock;
 }
 
-interface SpanState {
-  /** The receive this SERVER or CONSUMER span started with. */
-  incoming?: IncomingExchange;
-  /** A local start stamped for a CLIENT or PRODUCER span that no send was linked to. */
-  localStart?: EventStamp;
-}
-
 const hrTimeToMicros = (time: HrTime): number => time[0] * 1_000_000 + Math.round(time[1] / 1000);
 
 /**
@@ -81,9 +74,9 @@ const hrTimeToMicros = (time: HrTime): number => time[0] * 1_000_000 + Math.roun
  */
 export class LamportSpanProcessor {
   private readonly options: LamportSpanProcessorOptions;
-  private readonly states = new WeakMap<object, SpanState>();
+  private readonly links: PrivateSlot<SpanLink> = spanLinks();
   /** Incoming exchanges already claimed by a SERVER or CONSUMER span: their child spans inherit the context. */
-  private readonly claimed = new WeakSet<IncomingExchange>();
+  private readonly claimed: PrivateSlot<true> = claimedExchanges();
 
   constructor(options: LamportSpanProcessorOptions = {}) {
     this.options = options;
@@ -96,9 +89,9 @@ export class LamportSpanProcessor {
         case SpanKind.SERVER:
         case SpanKind.CONSUMER: {
           const incoming = getIncomingExchange(parentContext);
-          if (incoming !== undefined && !this.claimed.has(incoming)) {
-            this.claimed.add(incoming);
-            this.states.set(span, { incoming });
+          if (incoming !== undefined && this.claimed.read(incoming) === undefined) {
+            this.claimed.write(incoming, true);
+            this.links.write(span, { incoming });
             this.writeStart(span, incoming.clock.node, incoming.receive);
             this.writeReceive(span, incoming.receive);
           } else this.writeStart(span, this.clock().node, this.localEvent());
@@ -124,14 +117,15 @@ export class LamportSpanProcessor {
       switch (span.kind) {
         case SpanKind.SERVER:
         case SpanKind.CONSUMER: {
-          const incoming = this.states.get(span)?.incoming;
+          const incoming = this.links.read(span)?.incoming;
           const reply = span.kind === SpanKind.SERVER ? incoming?.reply : undefined;
           this.writeEnd(span, reply ?? this.localEvent());
           break;
         }
         case SpanKind.CLIENT:
         case SpanKind.PRODUCER: {
-          const outgoing = getOutgoingExchange(span);
+          const link = this.links.read(span);
+          const outgoing = link?.outgoing;
           if (outgoing !== undefined) {
             this.writeStart(span, outgoing.clock.node, outgoing.send);
             const response = span.kind === SpanKind.CLIENT ? outgoing.response : undefined;
@@ -140,7 +134,7 @@ export class LamportSpanProcessor {
               this.writeReceive(span, response);
             } else this.writeEnd(span, this.localEvent());
           } else {
-            const start = this.states.get(span)?.localStart ?? this.localEvent();
+            const start = link?.localStart ?? this.localEvent();
             this.writeStart(span, this.clock().node, start);
             this.writeEnd(span, this.localEvent());
           }
@@ -178,8 +172,10 @@ export class LamportSpanProcessor {
 
   private stampLocalStartIfNoSend(span: StampableSpan): void {
     try {
-      if (span.ended || getOutgoingExchange(span) !== undefined) return;
-      this.states.set(span, { localStart: this.localEvent() });
+      if (span.ended) return;
+      const link = this.links.read(span);
+      if (link === undefined) this.links.write(span, { localStart: this.localEvent() });
+      else if (link.outgoing === undefined) link.localStart = this.localEvent();
     } catch {
       // Never break the traced code.
     }

@@ -1,0 +1,108 @@
+// bench/otel/pipeline: the in-process cost per SERVER request of @tickline/otel, without HTTP:
+// what instrumentation-http does per request (extract, start a SERVER span with its attributes,
+// write the response head, end the span), with OpenTelemetry only (A) and with LamportPropagator
+// + LamportSpanProcessor (B) and + lamportResponseHook (C). Interleaved rounds in one process,
+// medians of ns/request; much less sensitive to a loaded machine than the HTTP benchmark.
+// Run: node bench/otel/pipeline.bench.mjs [--rounds 9] [--requests 100000]
+import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import { LamportPropagator, LamportSpanProcessor, lamportResponseHook } from '@tickline/otel';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: { rounds: { type: 'string', default: '9' }, requests: { type: 'string', default: '100000' } },
+});
+const rounds = Number(args.rounds);
+const requests = Number(args.requests);
+// Stands in for the exporting processor: the spans are dropped at once, so only the pipeline counts.
+const dropping = {
+  onStart() {},
+  onEnd() {},
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+function variant(name, { lamport, hook }) {
+  const tracer = new BasicTracerProvider({
+    spanProcessors: lamport ? [new LamportSpanProcessor(), dropping] : [dropping],
+  }).getTracer('bench');
+  const propagator = new CompositePropagator({
+    propagators: lamport ? [new W3CTraceContextPropagator(), new LamportPropagator()] : [new W3CTraceContextPropagator()],
+  });
+  const responseHook = hook ? lamportResponseHook() : undefined;
+  return {
+    name,
+    request() {
+      const headers = {
+        host: '127.0.0.1:3000',
+        'user-agent': 'autocannon',
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+        'lamport-clock': '5;node="bench/0000"',
+      };
+      const context = propagator.extract(ROOT_CONTEXT, headers, defaultTextMapGetter);
+      const span = tracer.startSpan(
+        'GET',
+        {
+          kind: SpanKind.SERVER,
+          attributes: {
+            'http.request.method': 'GET',
+            'url.path': '/',
+            'url.scheme': 'http',
+            'server.address': '127.0.0.1',
+            'server.port': 3000,
+            'client.address': '127.0.0.1',
+            'user_agent.original': 'autocannon',
+            'network.protocol.version': '1.1',
+          },
+        },
+        context,
+      );
+      const response = new FakeResponse(headers);
+      responseHook?.(span, response);
+      response.writeHead(200);
+      span.setAttributes({ 'http.response.status_code': 200, 'http.route': '/' });
+      span.end();
+    },
+  };
+}
+
+/** Just enough of node's ServerResponse for the response hook. */
+class FakeResponse {
+  constructor(headers) {
+    this.req = { headers };
+    this.headersSent = false;
+    this.headers = {};
+  }
+  setHeader(name, value) {
+    this.headers[name] = value;
+  }
+  writeHead() {
+    this.headersSent = true;
+    return this;
+  }
+}
+
+const variants = [
+  variant('otel', { lamport: false, hook: false }),
+  variant('lamport', { lamport: true, hook: false }),
+  variant('lamport+hook', { lamport: true, hook: true }),
+];
+const samples = new Map(variants.map((v) => [v.name, []]));
+for (const v of variants) for (let i = 0; i < requests; i++) v.request(); // warm-up (JIT)
+for (let round = 0; round < rounds; round++) {
+  const order = round % 2 === 0 ? variants : [...variants].reverse();
+  for (const v of order) {
+    const started = process.hrtime.bigint();
+    for (let i = 0; i < requests; i++) v.request();
+    samples.get(v.name).push(Number(process.hrtime.bigint() - started) / requests);
+  }
+}
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const base = median(samples.get('otel'));
+console.log(`medians over ${rounds} interleaved rounds of ${requests} requests`);
+console.log('variant         ns/request   extra ns vs otel');
+for (const [name, list] of samples) {
+  const value = median(list);
+  console.log(`${name.padEnd(14)} ${value.toFixed(0).padStart(10)}   ${(value - base).toFixed(0).padStart(15)}`);
+}
