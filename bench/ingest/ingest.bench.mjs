@@ -4,7 +4,7 @@
 // Run: pnpm turbo run build --filter @tickline/collector... && node bench/ingest/ingest.bench.mjs [--seconds 8] [--connections 8] [--no-postgres]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +24,9 @@ const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const SPANS_PER_REQUEST = 1000;
 const SPANS_PER_TRACE = 10;
-const cli = createRequire(import.meta.url).resolve('@tickline/collector/package.json').replace('package.json', 'dist/cli.js');
+const cli = createRequire(import.meta.url)
+  .resolve('@tickline/collector/package.json')
+  .replace('package.json', 'dist/cli.js');
 
 const resources = ['orders', 'payments', 'stock', 'gateway'].map((service) => ({
   'service.name': service,
@@ -81,9 +83,20 @@ function prepare(count) {
   while (prepared.length < count) prepared.push(makeRequest(sequence++));
 }
 
+/** CPU seconds used by a process so far (Linux /proc; user + system). */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function bare(store, seconds) {
   let spans = 0;
   let index = 0;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   while (performance.now() - started < seconds * 1000) {
     const request = prepared[index++ % prepared.length];
@@ -91,11 +104,17 @@ async function bare(store, seconds) {
     spans += await store.insertSpans(result.spans);
     if (index % prepared.length === 0) break;
   }
-  return spans / ((performance.now() - started) / 1000);
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    rate: spans / ((performance.now() - started) / 1000),
+    perCpuSecond: spans / ((cpu.user + cpu.system) / 1e6),
+  };
 }
 
 async function startCollector(storeUrl) {
-  const child = spawn(process.execPath, [cli, 'collector', '--port', '0', '--store', storeUrl], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'collector', '--port', '0', '--store', storeUrl], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const url = await new Promise((resolve, reject) => {
     let output = '';
     child.stdout.on('data', (chunk) => {
@@ -107,6 +126,7 @@ async function startCollector(storeUrl) {
   });
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', resolve);
@@ -124,14 +144,19 @@ async function endToEnd(url, seconds) {
   const worker = async () => {
     while (performance.now() < deadline && index < prepared.length) {
       const body = prepared[index++];
-      const response = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      const response = await fetch(`${url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body,
+      });
       await response.arrayBuffer();
       if (response.status === 200) spans += SPANS_PER_REQUEST;
       else failures++;
     }
   };
   await Promise.all(Array.from({ length: CONNECTIONS }, worker));
-  return { rate: spans / ((performance.now() - started) / 1000), failures, exhausted: index >= prepared.length };
+  const elapsed = (performance.now() - started) / 1000;
+  return { rate: spans / elapsed, seconds: elapsed, failures, exhausted: index >= prepared.length };
 }
 
 const format = (rate) => `${Math.round(rate).toLocaleString('en-US').padStart(9)} spans/s`;
@@ -143,12 +168,21 @@ async function runStore(label, openBare, collectorStoreUrl) {
   const bareRate = await bare(store, SECONDS);
   await store.close();
   const collector = await startCollector(collectorStoreUrl);
+  const cpuBefore = cpuSeconds(collector.pid);
   const e2e = await endToEnd(collector.url, SECONDS);
+  const collectorCpu = cpuSeconds(collector.pid) - cpuBefore;
   await collector.stop();
-  console.log(`${label.padEnd(10)} bare decode+insert ${format(bareRate)} | end to end ${format(e2e.rate)} | efficiency ${(e2e.rate / bareRate).toFixed(2)}${e2e.failures ? ` | ${e2e.failures} non-200` : ''}${e2e.exhausted ? ' (ran out of prepared requests)' : ''}`);
+  console.log(
+    `${label.padEnd(9)} bare decode+insert ${format(bareRate.rate)} | end to end ${format(e2e.rate)} | efficiency ${(e2e.rate / bareRate.rate).toFixed(2)}${e2e.failures ? ` | ${e2e.failures} non-200` : ''}${e2e.exhausted ? ' (ran out of prepared requests)' : ''}`,
+  );
+  console.log(
+    `${''.padEnd(9)} per CPU-second (less sensitive to a loaded machine): bare ${format(bareRate.perCpuSecond)} | collector process ${format((e2e.rate * e2e.seconds) / collectorCpu)}${label === 'postgres' ? ' (PostgreSQL server CPU not counted)' : ''}`,
+  );
 }
 
-console.log(`bench/ingest: ${SPANS_PER_REQUEST}-span protobuf requests, ${CONNECTIONS} connections, ${SECONDS}s per phase, node ${process.version}`);
+console.log(
+  `bench/ingest: ${SPANS_PER_REQUEST}-span protobuf requests, ${CONNECTIONS} connections, ${SECONDS}s per phase, node ${process.version}, load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`,
+);
 const directory = mkdtempSync(join(tmpdir(), 'tickline-bench-ingest-'));
 try {
   await runStore(
@@ -160,7 +194,11 @@ try {
     const postgres = await startPostgres();
     try {
       const bareUrl = postgres.createDatabase('bare');
-      await runStore('postgres', async () => PostgresSpanStore.open(bareUrl), postgres.createDatabase('collector'));
+      await runStore(
+        'postgres',
+        async () => PostgresSpanStore.open(bareUrl),
+        postgres.createDatabase('collector'),
+      );
     } finally {
       postgres.stop();
     }

@@ -520,3 +520,33 @@ describe('viewer files', () => {
     await store.close();
   });
 });
+
+describe('createCollector', () => {
+  it('deletes traces older than retainHours', async () => {
+    const store = newStore();
+    const base = 1_763_780_000_000;
+    const old = makeTrace(3, base);
+    const recent = makeTrace(3, base + 5 * 3_600_000);
+    await store.insertSpans([...old, ...recent]);
+    const collector = await createCollector({
+      store,
+      port: 0,
+      retainHours: 2,
+      now: () => base + 6 * 3_600_000,
+      viewerDir: null,
+    });
+    await collector.listen();
+    try {
+      for (let attempt = 0; attempt < 100 && (await store.countSpans()) > 3; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await store.countSpans()).toBe(3);
+      expect((await store.listTraces({ limit: 10 })).traces.map((trace) => trace.traceId)).toEqual([
+        recent[0]?.traceId,
+      ]);
+    } finally {
+      await collector.close();
+      await store.close();
+    }
+  });
+});
