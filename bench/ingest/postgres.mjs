@@ -7,9 +7,12 @@ import { join } from 'node:path';
 
 function binaries() {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((name) => existsSync(join(root, name, 'bin', 'initdb'))) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root).filter((name) => existsSync(join(root, name, 'bin', 'initdb')))
+    : [];
   versions.sort((a, b) => Number(b) - Number(a));
-  if (versions.length === 0) throw new Error('PostgreSQL binaries not found in /usr/lib/postgresql/*/bin: apt-get install postgresql');
+  if (versions.length === 0)
+    throw new Error('PostgreSQL binaries not found in /usr/lib/postgresql/*/bin: apt-get install postgresql');
   return join(root, versions[0], 'bin');
 }
 
@@ -32,7 +35,10 @@ export async function startPostgres() {
   const asRoot = process.getuid?.() === 0;
   const exec = (program, args) =>
     asRoot
-      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, program), ...args], { cwd: directory, stdio: 'pipe' })
+      ? execFileSync('runuser', ['-u', 'postgres', '--', join(bin, program), ...args], {
+          cwd: directory,
+          stdio: 'pipe',
+        })
       : execFileSync(join(bin, program), args, { cwd: directory, stdio: 'pipe' });
   if (asRoot) {
     const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
@@ -40,9 +46,28 @@ export async function startPostgres() {
     chownSync(directory, uid, gid);
     chownSync(data, uid, gid);
   }
-  exec('initdb', ['-D', data, '-U', 'tickline', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+  exec('initdb', [
+    '-D',
+    data,
+    '-U',
+    'tickline',
+    '--auth=trust',
+    '-E',
+    'UTF8',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   const port = await freePort();
-  exec('pg_ctl', ['-D', data, '-l', join(directory, 'postgres.log'), '-w', '-o', `-p ${port} -k ${directory} -c listen_addresses='127.0.0.1'`, 'start']);
+  exec('pg_ctl', [
+    '-D',
+    data,
+    '-l',
+    join(directory, 'postgres.log'),
+    '-w',
+    '-o',
+    `-p ${port} -k ${directory} -c listen_addresses='127.0.0.1'`,
+    'start',
+  ]);
   return {
     url: `postgres://tickline@127.0.0.1:${port}/postgres`,
     createDatabase(name) {
