@@ -146,12 +146,28 @@ describe('viewer in a real browser', () => {
         return Math.max(...xs) - Math.min(...xs);
       });
     const fitted = await spread();
-    const box = (await page.locator('svg.diagram-svg').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2);
+    const gap = () =>
+      page.$$eval('svg.diagram-svg g.event[data-event-id^="100000000000000"] .dot', (dots) => {
+        const x = (id: string) =>
+          Number(
+            dots.find((dot) => dot.parentElement?.getAttribute('data-event-id') === id)?.getAttribute('cx'),
+          );
+        return x('1000000000000002:start') - x('1000000000000001:start');
+      });
+    const gapBefore = await gap();
+    expect(gapBefore).toBeGreaterThan(0);
+    const pointer = (await page
+      .locator('svg.diagram-svg g.event[data-event-id="1000000000000002:start"]')
+      .boundingBox())!;
+    await page.mouse.move(pointer.x + pointer.width / 2, pointer.y + 4);
     await page.mouse.wheel(0, -600);
-    await expect.poll(spread).toBeGreaterThan(fitted * 1.5);
+    const zoom = () => page.$eval('svg.diagram-svg', (svg) => Number(svg.getAttribute('data-zoom')));
+    await expect.poll(zoom).toBeGreaterThan(1.5);
+    // Zoomed in around them, two events near the pointer are drawn further apart.
+    expect(await gap()).toBeGreaterThan(gapBefore * 1.5);
     await page.click('#reset-view');
-    await expect.poll(spread).toBeCloseTo(fitted, 3);
+    await expect.poll(zoom).toBe(1);
+    expect(await spread()).toBeCloseTo(fitted, 3);
 
     // Another trace from the list.
     await page.click(`a.trace[data-trace-id="${SAME_HOST_TRACE}"]`);
@@ -188,19 +204,19 @@ describe('viewer in a real browser', () => {
     const relation = (id: string) =>
       page.$eval(`svg.diagram-svg g.event[data-event-id="${id}"]`, (node) => ({
         classes: node.getAttribute('class') ?? '',
-        opacity: Number(getComputedStyle(node).opacity),
+        fill: getComputedStyle(node.querySelector('.dot')!).fill,
       }));
     const selected = await relation('1000000000000009:start');
     expect(selected.classes).toContain('selected');
     const before = await relation('1000000000000002:start');
     expect(before.classes).toContain('past');
-    expect(before.opacity).toBe(1);
+    expect(before.fill).toBe('rgb(11, 107, 184)');
     const after = await relation('1000000000000002:end');
     expect(after.classes).toContain('future');
     for (const concurrent of ['2000000000000003:start', '3000000000000005:start', '2000000000000003:end']) {
       const state = await relation(concurrent);
       expect(state.classes).toContain('concurrent');
-      expect(state.opacity).toBeLessThan(0.5);
+      expect(state.fill).toBe('rgb(227, 230, 233)');
     }
     const details = await page.locator('#details').textContent();
     expect(details).toContain('cache.lookup');

@@ -55,6 +55,28 @@ function element<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
+
+function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function escapeAttribute(text: string): string {
+  return /[&<>"]/.test(text) ? escapeText(text).replace(/"/g, '&quot;') : text;
+}
+
+/** SVG markup for one element; attribute values are escaped, `inner` must already be markup. */
+function tag(name: string, attributes: Attributes, inner = ''): string {
+  let markup = `<${name}`;
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === undefined) continue;
+    markup += ` ${key}="${typeof value === 'number' ? round(value) : escapeAttribute(value)}"`;
+  }
+  return `${markup}>${inner}</${name}>`;
+}
+
 function title(parent: Element, text: string): void {
   element('title', {}, parent).textContent = text;
 }
@@ -71,6 +93,7 @@ export class SpaceTimeDiagram {
   readonly #host: HTMLElement;
   readonly #svg: SVGSVGElement;
   readonly #callbacks: DiagramCallbacks;
+  readonly #tooltip: HTMLDivElement;
   #analysis: ViewerAnalysis | null = null;
   #index: CausalIndex = buildCausalIndex([]);
   #layout: DiagramLayout | null = null;
@@ -87,8 +110,17 @@ export class SpaceTimeDiagram {
     this.#callbacks = callbacks;
     this.#svg = element('svg', { class: 'diagram-svg', role: 'group', 'aria-label': 'Space-time diagram' });
     host.appendChild(this.#svg);
+    this.#tooltip = document.createElement('div');
+    this.#tooltip.className = 'diagram-tooltip';
+    this.#tooltip.hidden = true;
+    host.appendChild(this.#tooltip);
     this.#bindInput();
-    new ResizeObserver(() => this.#schedule()).observe(host);
+    let observedWidth = -1;
+    new ResizeObserver(() => {
+      if (host.clientWidth === observedWidth) return;
+      observedWidth = host.clientWidth;
+      this.#schedule();
+    }).observe(host);
   }
 
   get mode(): LayoutMode {
@@ -134,6 +166,7 @@ export class SpaceTimeDiagram {
 
   /** Highlights one edge (an anomaly) and pans it into view. */
   highlight(edge: { from: string; to: string } | null): void {
+    if (edge === null && this.#highlight === null) return;
     this.#highlight = edge;
     const layout = this.#layout;
     if (edge !== null && layout !== null) {
@@ -221,6 +254,23 @@ export class SpaceTimeDiagram {
     };
     svg.addEventListener('pointerup', end);
     svg.addEventListener('pointercancel', end);
+    // One tooltip for everything (a <title> per element is slow with thousands of events).
+    svg.addEventListener('pointerover', (event) => {
+      const tip = (event.target as Element).closest('[data-tip]')?.getAttribute('data-tip');
+      if (tip === undefined || tip === null || drag?.moved) {
+        this.#tooltip.hidden = true;
+        return;
+      }
+      this.#tooltip.textContent = tip;
+      this.#tooltip.hidden = false;
+      const bounds = this.#host.getBoundingClientRect();
+      const left = Math.min(event.clientX - bounds.left + 14, bounds.width - this.#tooltip.offsetWidth - 4);
+      this.#tooltip.style.left = `${Math.max(4, left)}px`;
+      this.#tooltip.style.top = `${event.clientY - bounds.top + 16}px`;
+    });
+    svg.addEventListener('pointerleave', () => {
+      this.#tooltip.hidden = true;
+    });
     svg.addEventListener('click', (event) => {
       const target = (event.target as Element).closest('[data-event-id]');
       const id = target?.getAttribute('data-event-id') ?? null;
@@ -284,6 +334,7 @@ export class SpaceTimeDiagram {
     svg.setAttribute('width', String(totalWidth));
     svg.setAttribute('height', String(height));
     svg.dataset.mode = layout.mode;
+    svg.dataset.zoom = String(Math.round(this.#view.zoom * 1000) / 1000);
     svg.classList.toggle('has-selection', this.#selected !== null);
 
     const defs = element('defs', {}, svg);
@@ -373,139 +424,147 @@ export class SpaceTimeDiagram {
       );
     }
 
+    // The plot is built as one markup string: with thousands of events this is several times faster
+    // than creating the elements one by one. Everything outside the visible range is left out.
     const plot = element('g', { class: 'plot', 'clip-path': 'url(#plot-clip)' }, svg);
+    const left = LABEL_WIDTH - 24;
+    const right = LABEL_WIDTH + width + 24;
+    const offscreen = (a: number, b: number) => (a < left && b < left) || (a > right && b > right);
+    const spans: string[] = [];
+    const process: string[] = [];
+    const messages: string[] = [];
+    const messageLabels: string[] = [];
+    const dots: string[] = [];
 
     // Spans as faint bars along their lane (start → end on one node).
-    const spans = element('g', { class: 'spans' }, plot);
     for (const event of analysis.events) {
       if (!event.id.endsWith(':start')) continue;
       const end = analysis.eventsById.get(`${event.spanId}:end`);
       const x1 = x(event.id);
       const x2 = end === undefined ? undefined : x(end.id);
       if (end === undefined || x1 === undefined || x2 === undefined || end.node !== event.node) continue;
+      if (offscreen(x1, x2)) continue;
       const muted =
         this.#relations !== null && relation(event.id) === 'concurrent' && relation(end.id) === 'concurrent';
-      const rect = element(
-        'rect',
-        {
-          x: Math.min(x1, x2),
+      const from = Math.max(left, Math.min(x1, x2));
+      const to = Math.min(right, Math.max(x1, x2));
+      spans.push(
+        tag('rect', {
+          x: from,
           y: laneOf(event) - 4,
-          width: Math.max(1, Math.abs(x2 - x1)),
+          width: Math.max(1, to - from),
           height: 8,
           rx: 4,
           class: muted ? 'span-bar concurrent' : 'span-bar',
           fill: this.#colours.get(event.service),
-        },
-        spans,
+          'data-tip': `${event.spanName} (${spanKindName(event.spanKind)})`,
+        }),
       );
-      title(rect, `${event.spanName} (${spanKindName(event.spanKind)})`);
     }
 
     // Process order: a step backwards along a lane (wall clock regression) is drawn in red.
-    const process = element('g', { class: 'process-edges' }, plot);
     for (const edge of analysis.edges) {
       if (edge.type !== 'process') continue;
       const a = x(edge.from);
       const b = x(edge.to);
       const from = analysis.eventsById.get(edge.from);
-      if (a === undefined || b === undefined || from === undefined) continue;
+      if (a === undefined || b === undefined || from === undefined || offscreen(a, b)) continue;
       const laneCentre = laneOf(from);
       if (this.#highlight?.from === edge.from && this.#highlight.to === edge.to) {
-        element('line', { x1: a, y1: laneCentre, x2: b, y2: laneCentre, class: 'message-halo' }, process);
+        process.push(tag('line', { x1: a, y1: laneCentre, x2: b, y2: laneCentre, class: 'message-halo' }));
       }
       if (b >= a) continue;
-      element(
-        'path',
-        {
-          d: `M${a},${laneCentre} C${a},${laneCentre - 22} ${b},${laneCentre - 22} ${b},${laneCentre}`,
+      process.push(
+        tag('path', {
+          d: `M${round(a)},${laneCentre} C${round(a)},${laneCentre - 22} ${round(b)},${laneCentre - 22} ${round(b)},${laneCentre}`,
           class: 'process-regression',
           'data-from': edge.from,
           'data-to': edge.to,
-        },
-        process,
+        }),
       );
     }
 
     // Messages.
-    const messages = element('g', { class: 'messages' }, plot);
-    const labelsLayer = element('g', { class: 'message-labels' }, plot);
     for (const edge of analysis.edges) {
       if (edge.type !== 'message' || edge.dangling) continue;
-      this.#drawMessage(messages, labelsLayer, edge, analysis, x, laneOf, relation);
+      this.#drawMessage(messages, messageLabels, edge, analysis, x, laneOf, relation, offscreen);
     }
     for (const dangling of analysis.dangling) {
       const to = analysis.eventsById.get(dangling.to);
       const b = x(dangling.to);
-      if (to === undefined || b === undefined) continue;
+      if (to === undefined || b === undefined || offscreen(b, b)) continue;
       const laneCentre = laneOf(to);
-      const stub = element(
-        'line',
-        {
+      messages.push(
+        tag('line', {
           x1: b - 26,
           y1: laneCentre - 22,
           x2: b - DOT_RADIUS,
           y2: laneCentre - 2,
           class: 'message dangling',
           'marker-end': 'url(#arrow)',
-        },
-        messages,
-      );
-      title(
-        stub,
-        `Message from ${dangling.senderNode} at clock ${dangling.senderClock ?? '?'}: its send was not exported`,
+          'data-tip': `Message from ${dangling.senderNode} at clock ${dangling.senderClock ?? '?'}: its send was not exported`,
+        }),
       );
     }
 
-    // Events.
-    const dots = element('g', { class: 'events' }, plot);
+    // Events, left to right so that clock labels too close to the previous one are left out.
     const lastLabelX = new Map<string, number>();
-    const ordered = [...analysis.events].sort(
-      (a, b) => (layout.x.get(a.id) ?? 0) - (layout.x.get(b.id) ?? 0),
-    );
-    for (const event of ordered) {
+    const placed: { event: ViewerEvent; cx: number }[] = [];
+    for (const event of analysis.events) {
       const cx = x(event.id);
-      if (cx === undefined) continue;
+      if (cx !== undefined && !offscreen(cx, cx)) placed.push({ event, cx });
+    }
+    placed.sort((a, b) => a.cx - b.cx);
+    const crowded = placed.length > 1500;
+    for (const { event, cx } of placed) {
       const related = relation(event.id);
       const classes = ['event', event.kind];
       if (related !== undefined) classes.push(related);
-      const group = element(
-        'g',
-        {
-          class: classes.join(' '),
-          'data-event-id': event.id,
-          'data-node': event.node,
-          tabindex: 0,
-          role: 'button',
-          'aria-label': `${event.kind} ${event.spanName} on ${event.node}, clock ${event.clock ?? 'none'}`,
-          'aria-pressed': related === 'selected' ? 'true' : 'false',
-        },
-        dots,
-      );
       const cy = laneOf(event);
-      element('rect', { x: cx - 10, y: cy - 11, width: 20, height: 36, class: 'hit' }, group);
+      const colour = this.#colours.get(event.service) ?? '#444';
+      // A larger invisible target when there is room for it.
+      let inner = crowded ? '' : tag('rect', { x: cx - 10, y: cy - 11, width: 20, height: 36, class: 'hit' });
       if (related === 'selected')
-        element('circle', { cx, cy, r: DOT_RADIUS + 5, class: 'selection-ring' }, group);
-      element(
-        'circle',
-        {
-          cx,
-          cy,
-          r: DOT_RADIUS,
-          fill: event.kind === 'local' ? '#fff' : (this.#colours.get(event.service) ?? '#444'),
-          stroke: this.#colours.get(event.service) ?? '#444',
-        },
-        group,
-      );
+        inner += tag('circle', { cx, cy, r: DOT_RADIUS + 5, class: 'selection-ring' });
+      inner += tag('circle', {
+        cx,
+        cy,
+        r: DOT_RADIUS,
+        class: 'dot',
+        fill: event.kind === 'local' ? '#fff' : colour,
+        stroke: colour,
+      });
       const lastLabel = lastLabelX.get(event.node);
       if (
         event.clock !== null &&
         (lastLabel === undefined || Math.abs(cx - lastLabel) >= 16 || related === 'selected')
       ) {
         lastLabelX.set(event.node, cx);
-        element('text', { x: cx, y: cy + 19, class: 'clock-label' }, group).textContent = String(event.clock);
+        inner += tag('text', { x: cx, y: cy + 19, class: 'clock-label' }, String(event.clock));
       }
-      title(group, `${event.spanName} · ${event.kind} · ${event.node} · clock ${event.clock ?? '—'}`);
+      dots.push(
+        tag(
+          'g',
+          {
+            class: classes.join(' '),
+            'data-event-id': event.id,
+            'data-node': event.node,
+            tabindex: 0,
+            role: 'button',
+            'aria-label': `${event.kind} ${event.spanName} on ${event.node}, clock ${event.clock ?? 'none'}`,
+            'aria-pressed': related === 'selected' ? 'true' : 'false',
+            'data-tip': `${event.spanName} · ${event.kind} · ${event.node} · clock ${event.clock ?? '—'}`,
+          },
+          inner,
+        ),
+      );
     }
+    plot.innerHTML =
+      tag('g', { class: 'spans' }, spans.join('')) +
+      tag('g', { class: 'process-edges' }, process.join('')) +
+      tag('g', { class: 'messages' }, messages.join('')) +
+      tag('g', { class: 'message-labels' }, messageLabels.join('')) +
+      tag('g', { class: 'events' }, dots.join(''));
   }
 
   #drawAxis(svg: SVGSVGElement, layout: DiagramLayout, width: number, height: number): void {
@@ -530,19 +589,21 @@ export class SpaceTimeDiagram {
   }
 
   #drawMessage(
-    layer: SVGGElement,
-    labels: SVGGElement,
+    layer: string[],
+    labels: string[],
     edge: ViewerEdge,
     analysis: ViewerAnalysis,
     x: (id: string) => number | undefined,
     laneOf: (event: ViewerEvent) => number,
     relation: (id: string) => CausalRelation | undefined,
+    offscreen: (a: number, b: number) => boolean,
   ): void {
     const from = analysis.eventsById.get(edge.from);
     const to = analysis.eventsById.get(edge.to);
     const x1 = x(edge.from);
     const x2 = x(edge.to);
     if (from === undefined || to === undefined || x1 === undefined || x2 === undefined) return;
+    if (offscreen(x1, x2)) return;
     const y1 = laneOf(from);
     const y2 = laneOf(to);
     const length = Math.hypot(x2 - x1, y2 - y1) || 1;
@@ -574,11 +635,19 @@ export class SpaceTimeDiagram {
               ? 'arrow-future'
               : 'arrow';
     if (highlighted) {
-      element('line', { x1: start.x, y1: start.y, x2: end.x, y2: end.y, class: 'message-halo' }, layer);
+      layer.push(tag('line', { x1: start.x, y1: start.y, x2: end.x, y2: end.y, class: 'message-halo' }));
     }
-    const line = element(
-      'line',
-      {
+    const delay = edge.delayMs === null ? '' : ` · wall delay ${formatMs(edge.delayMs, { signed: true })}`;
+    const skew = edge.backwards ? skewBetween(analysis.offsets, from.domain, to.domain) : null;
+    const bound =
+      skew === null || from.domain === to.domain
+        ? ''
+        : `θ(${to.domain}) − θ(${from.domain}) ∈ ${formatInterval(skew.lowMs, skew.highMs)}`;
+    const description = `${from.node} → ${to.node}${delay}${
+      edge.backwards ? ' · received before it was sent (clock skew)' : ''
+    }${bound === '' ? '' : ` · ${bound}`}`;
+    layer.push(
+      tag('line', {
         x1: start.x,
         y1: start.y,
         x2: end.x,
@@ -588,32 +657,18 @@ export class SpaceTimeDiagram {
         'data-from': edge.from,
         'data-to': edge.to,
         'data-backwards': edge.backwards ? 'true' : 'false',
-      },
-      layer,
-    );
-    const delay = edge.delayMs === null ? '' : ` · wall delay ${formatMs(edge.delayMs, { signed: true })}`;
-    const skew = skewBetween(analysis.offsets, from.domain, to.domain);
-    const bound =
-      skew === null || from.domain === to.domain
-        ? ''
-        : `θ(${to.domain}) − θ(${from.domain}) ∈ ${formatInterval(skew.lowMs, skew.highMs)}`;
-    title(
-      line,
-      `${from.node} → ${to.node}${delay}${edge.backwards ? ' · received before it was sent (clock skew)' : ''}${
-        bound === '' ? '' : ` · ${bound}`
-      }`,
+        'data-tip': description,
+      }),
     );
     if (edge.backwards && state !== 'concurrent') {
       const magnitude = edge.delayMs === null ? '' : `${formatMs(Math.abs(edge.delayMs))} backwards`;
       const lines = [magnitude, bound].filter((part) => part !== '');
       const midX = (start.x + end.x) / 2;
       const midY = (start.y + end.y) / 2;
-      const group = element('g', { class: 'backwards-label' }, labels);
-      const text = element('text', { x: midX + 8, y: midY - 4 }, group);
-      lines.forEach((part, index) => {
-        const span = element('tspan', { x: midX + 8, dy: index === 0 ? 0 : 14 }, text);
-        span.textContent = part;
-      });
+      const spans = lines
+        .map((part, index) => tag('tspan', { x: midX + 8, dy: index === 0 ? 0 : 14 }, escapeText(part)))
+        .join('');
+      labels.push(tag('g', { class: 'backwards-label' }, tag('text', { x: midX + 8, y: midY - 4 }, spans)));
     }
   }
 }
