@@ -76,6 +76,8 @@ export class SqliteWriter {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#worker = new Worker(WRITER_SOURCE, {
       eval: true,
+      // The source is CommonJS: drop `--input-type=module`, which a worker would inherit from `node -e`.
+      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
       workerData: { driver, path, synchronous, insertSql, upsertSql },
     });
     this.#worker.unref();
@@ -102,6 +104,11 @@ export class SqliteWriter {
         resolve();
       });
     });
+  }
+
+  /** True once the thread failed or exited; the store then writes on its own thread. */
+  get failed(): boolean {
+    return this.#failure !== undefined;
   }
 
   /** Inserts rows (arrays in the insert statement's column order) in one transaction. */

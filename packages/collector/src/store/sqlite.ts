@@ -164,7 +164,9 @@ export class SqliteSpanStore implements SpanStore {
   async insertSpans(spans: SpanRecord[]): Promise<number> {
     if (spans.length === 0) return 0;
     const rows = spansToRows(spans);
-    if (this.#writer === undefined) return this.#insertTransaction(rows);
+    // A failed writer thread rejects the batches it held (clients retry; inserts are idempotent);
+    // later batches are written on this thread.
+    if (this.#writer === undefined || this.#writer.failed) return this.#insertTransaction(rows);
     return this.#writer.write(
       rows.map((row) => [
         row.traceId,
