@@ -1,5 +1,5 @@
 import { CausalOptionsError } from './errors.js';
-import { buildEventGraph, type EventGraph, findSpan } from './graph.js';
+import { assignRanks, buildEventGraph, type EventGraph, findSpan } from './graph.js';
 import type { SpanKind, SpanRecord } from './model.js';
 import { type PhysicalClockView, physicalClockView } from './physical.js';
 import { type SkewSolution, solveSkew } from './skew.js';
@@ -187,6 +187,9 @@ export function analyze(spans: SpanRecord[], options: AnalyzeOptions = {}): Caus
   }
   const skew = solveSkew(graph, Math.round(minLatencyMs * NANOS_PER_MS), reference);
   const anomalies = detectEdgeAnomalies(graph);
+  let clockConditionViolations = 0;
+  for (let i = 0; i < anomalies.length; i++) if (anomalies.kind[i]! >= 2) clockConditionViolations++;
+  assignRanks(graph, clockConditionViolations);
   const physical = physicalClockView(graph, skew, driftRate);
   if (!graph.acyclic) warnings.push('the edges form a cycle: happened-before is not a partial order here');
   return new CausalAnalysis(graph, skew, anomalies, physical, minLatencyMs, warnings);

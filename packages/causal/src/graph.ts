@@ -51,8 +51,11 @@ export interface EventGraph {
   messageOutStart: Int32Array;
   messageTargets: Int32Array;
   dangling: { event: number; senderNode: string; senderClock: number }[];
-  /** Topological level; valid for pruning only when {@link acyclic}. */
-  rank: Int32Array;
+  /**
+   * A topological level: a → b implies rank(a) < rank(b) when {@link acyclic}. The clocks themselves when
+   * every event has one and no edge breaks the clock condition, else Kahn levels. Set by {@link assignRanks}.
+   */
+  rank: Int32Array | Float64Array;
   acyclic: boolean;
 }
 
@@ -95,6 +98,23 @@ export function findSpan(
   return -1;
 }
 
+/** Grows a Float64Array-backed list without per-item objects. */
+class FloatList {
+  data: Float64Array;
+  length = 0;
+  constructor(capacity: number) {
+    this.data = new Float64Array(Math.max(16, capacity));
+  }
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = value;
+  }
+}
+
 /** Grows an Int32Array-backed list without per-item objects. */
 class IntList {
   data: Int32Array;
@@ -128,8 +148,10 @@ interface SpanColumns {
   spansWithoutClock: number;
   nodes: NodeTable;
   receiveEvents: IntList;
-  receiveClocks: number[];
-  receiveNodes: string[];
+  receiveClocks: FloatList;
+  /** Index into {@link receiveNodeNames} of each receive's sender node name. */
+  receiveNodes: IntList;
+  receiveNodeNames: string[];
   fallbackServers: IntList;
 }
 
@@ -203,15 +225,6 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
   );
   messageCount += fallbackEdges(spans, columns, messageFrom, messageFallback);
   const { messageOutStart, messageTargets } = outgoingRows(messageFrom, eventCount, messageCount);
-  const { rank, acyclic } = ranks(
-    spanNode,
-    nodeOrder,
-    nodeStart,
-    position,
-    messageFrom,
-    messageOutStart,
-    messageTargets,
-  );
   return {
     spans,
     spanSource: columns.spanSource.subarray(0, spanCount),
@@ -243,9 +256,32 @@ export function buildEventGraph(spans: SpanRecord[]): EventGraph {
     messageOutStart,
     messageTargets,
     dangling,
-    rank,
-    acyclic,
+    rank: new Int32Array(0),
+    acyclic: true,
   };
+}
+
+/**
+ * Sets the graph's ranks. With a clock on every event and no clock-condition violation, the clocks
+ * are a topological level already (§2's clock condition) and the graph is acyclic; otherwise Kahn's algorithm.
+ */
+export function assignRanks(graph: EventGraph, clockConditionViolations: number): void {
+  if (clockConditionViolations === 0 && graph.nodeHasClock.every((hasClock) => hasClock === 1)) {
+    graph.rank = graph.clock;
+    graph.acyclic = true;
+    return;
+  }
+  const { rank, acyclic } = ranks(
+    graph.spanNode,
+    graph.nodeOrder,
+    graph.nodeStart,
+    graph.position,
+    graph.messageFrom,
+    graph.messageOutStart,
+    graph.messageTargets,
+  );
+  graph.rank = rank;
+  graph.acyclic = acyclic;
 }
 
 /** Pass 1: one row per distinct span (node, clocks, wall times, kinds) and the receives to match. */
@@ -263,8 +299,12 @@ function readSpans(spans: SpanRecord[]): SpanColumns {
   const spanLabelOverride = new Map<number, string>();
   const nodes = new NodeTable();
   const receiveEvents = new IntList(inputCount);
-  const receiveClocks: number[] = [];
-  const receiveNodes: string[] = [];
+  const receiveClocks = new FloatList(inputCount);
+  const receiveNodes = new IntList(inputCount);
+  const receiveNodeNames: string[] = [];
+  const receiveNodeIds = new Map<string, number>();
+  let lastReceiveName: string | undefined;
+  let lastReceiveId = -1;
   const fallbackServers = new IntList(16);
   const first = spans[0];
   const baseNanos = first === undefined ? 0n : (first.startTimeUnixNano / 1000n) * 1000n;
@@ -366,9 +406,19 @@ function readSpans(spans: SpanRecord[]): SpanColumns {
       const receiveNode = attributes[LamportAttribute.RECV_NODE];
       const receiveClock = attributes[LamportAttribute.RECV_CLOCK];
       if (typeof receiveNode === 'string' && isClockValue(receiveClock)) {
+        if (receiveNode !== lastReceiveName) {
+          let id = receiveNodeIds.get(receiveNode);
+          if (id === undefined) {
+            id = receiveNodeNames.length;
+            receiveNodeNames.push(receiveNode);
+            receiveNodeIds.set(receiveNode, id);
+          }
+          lastReceiveName = receiveNode;
+          lastReceiveId = id;
+        }
         receiveEvents.push(receive);
         receiveClocks.push(receiveClock);
-        receiveNodes.push(receiveNode);
+        receiveNodes.push(lastReceiveId);
       } else if (spanKind === SpanKind.SERVER && span.parentSpanId !== undefined) {
         fallbackServers.push(k);
       }
@@ -392,6 +442,7 @@ function readSpans(spans: SpanRecord[]): SpanColumns {
     receiveEvents,
     receiveClocks,
     receiveNodes,
+    receiveNodeNames,
     fallbackServers,
   };
 }
@@ -485,22 +536,20 @@ function matchMessages(
   messageFrom: Int32Array,
   dangling: EventGraph['dangling'],
 ): number {
-  const { receiveEvents, receiveClocks, receiveNodes } = columns;
+  const { receiveEvents, receiveClocks, receiveNodes, receiveNodeNames } = columns;
   const indexByName = columns.nodes.indexByName;
+  const senderOfName = new Int32Array(receiveNodeNames.length);
+  for (let id = 0; id < receiveNodeNames.length; id++) {
+    const node = indexByName.get(receiveNodeNames[id]!);
+    senderOfName[id] = node !== undefined && nodeHasClock[node] === 1 ? node : -1;
+  }
   let messageCount = 0;
-  let lastSenderName: string | undefined;
-  let lastSenderNode: number | undefined;
   for (let i = 0; i < receiveEvents.length; i++) {
     const receive = receiveEvents.data[i]!;
-    const senderName = receiveNodes[i]!;
-    const senderClock = receiveClocks[i]!;
-    if (senderName !== lastSenderName) {
-      lastSenderNode = indexByName.get(senderName);
-      lastSenderName = senderName;
-    }
-    const sender = lastSenderNode;
+    const sender = senderOfName[receiveNodes.data[i]!]!;
+    const senderClock = receiveClocks.data[i]!;
     let found = -1;
-    if (sender !== undefined && nodeHasClock[sender] === 1) {
+    if (sender >= 0) {
       const end = nodeStart[sender + 1]!;
       let low = nodeStart[sender]!;
       let high = end - 1;
@@ -515,7 +564,7 @@ function matchMessages(
       messageFrom[receive] = found;
       messageCount++;
     } else {
-      dangling.push({ event: receive, senderNode: senderName, senderClock });
+      dangling.push({ event: receive, senderNode: receiveNodeNames[receiveNodes.data[i]!]!, senderClock });
     }
   }
   return messageCount;

@@ -252,7 +252,7 @@ export function formatReport(analysis: CausalAnalysis): string {
   if (physical.edges > 0) {
     lines.push(
       '',
-      `physical clocks (Lamport §4, corrected times, per ordered host pair): μ = ${formatMs(physical.minimumDelayMs)} ms, ` +
+      `physical clocks (Lamport §4; arcs = ordered clock-domain pairs, corrected times): μ = ${formatMs(physical.minimumDelayMs)} ms, ` +
         `ξ = ${formatMs(physical.unpredictableDelayMs)} ms, τ = ${formatMs(physical.longestGapMs)} ms, d = ${physical.diameter}` +
         `${physical.stronglyConnected ? '' : ' (not strongly connected)'}, κ = ${physical.driftRate.toExponential()}`,
       `  bound ε = d(2κτ + ξ) = ${formatMs(physical.boundMs)} ms; measured spread of offsets = ${formatMs(physical.measuredSpreadMs)} ms`,
