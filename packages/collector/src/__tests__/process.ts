@@ -56,11 +56,11 @@ export async function startCollectorProcess(args: string[]): Promise<CollectorPr
   return { child, url, output: () => output, exited };
 }
 
-/** Sends SIGTERM and waits for the exit. */
+/** Sends SIGTERM (or `signal`) and waits for the exit. */
 export async function stopCollectorProcess(
   collector: CollectorProcess,
+  signal: NodeJS.Signals = 'SIGTERM',
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (collector.child.exitCode === null && collector.child.signalCode === null)
-    collector.child.kill('SIGTERM');
+  if (collector.child.exitCode === null && collector.child.signalCode === null) collector.child.kill(signal);
   return collector.exited;
 }
