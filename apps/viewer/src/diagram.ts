@@ -1,6 +1,6 @@
 /** The space-time diagram, drawn in SVG, with wheel zoom, drag pan and keyboard selection. */
 import { buildCausalIndex, type CausalIndex, type CausalRelation, classifyEvents } from './causality';
-import { formatInterval, formatMs, spanKindName } from './format';
+import { formatInterval, formatMs, formatNanos, spanKindName } from './format';
 import {
   computeLayout,
   type DiagramLayout,
@@ -581,11 +581,13 @@ export class SpaceTimeDiagram {
         ? `#${value}`
         : formatMs(value, { signed: value !== 0 });
     }
-    element('text', { x: 12, y: AXIS_HEIGHT - 12, class: 'axis-title' }, axis).textContent = lamport
+    const heading = element('text', { x: 12, y: AXIS_HEIGHT - 12, class: 'axis-title' }, axis);
+    heading.textContent = lamport
       ? 'Lamport order →'
       : layout.mode === 'corrected'
         ? 'Corrected time →'
         : 'Wall clock →';
+    if (!lamport) title(heading, `0 ms = ${formatNanos(layout.originNanos)}`);
   }
 
   #drawMessage(
