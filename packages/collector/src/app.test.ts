@@ -476,6 +476,7 @@ describe('JSON API', () => {
     expect(defaultWindow.events).toHaveLength(10);
     expect((await app.inject({ url: '/api/window?from=5&to=1' })).statusCode).toBe(400);
     expect((await app.inject({ url: '/api/traces?limit=0' })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/api/traces?cursor=bogus' })).statusCode).toBe(400);
     expect((await app.inject({ url: '/api/traces?from=yesterday' })).json().message).toMatch(
       /'from' must be Unix milliseconds/,
     );

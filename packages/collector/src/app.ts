@@ -13,6 +13,7 @@ import {
 } from '@tickline/causal';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { analyzeSpans, TraceAnomalyCache } from './analysis-cache.js';
+import { decodeCursor } from './store/rows.js';
 import type { SpanStore, TraceSummary } from './store/types.js';
 import { serveViewer } from './viewer.js';
 import { WriteQueue, WriteQueueFullError, type WriteQueueOptions } from './write-queue.js';
@@ -39,8 +40,8 @@ export interface AppOptions {
   defaultWindowMs?: number;
   /** Wall clock, ms since the epoch (injected for tests). Default `Date.now`. */
   now?: () => number;
-  /** fastify's logger option. Default false. */
-  logger?: boolean;
+  /** fastify's logger option (`true`, or pino options such as `{ level: 'warn' }`). Default false. */
+  logger?: boolean | { level: string };
 }
 
 /** gRPC status codes used in google.rpc.Status error bodies (OTLP/HTTP §Failures). */
@@ -137,7 +138,8 @@ export function buildApp(
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: maxBodyBytes,
-    forceCloseConnections: false,
+    // On close: idle keep-alive connections are closed, in-flight requests finish (and commit).
+    forceCloseConnections: 'idle',
   });
 
   app.removeAllContentTypeParsers();
@@ -282,6 +284,9 @@ export function buildApp(
     const service = query.service === undefined || query.service === '' ? undefined : query.service;
     const result: (TraceSummary & { anomalyCount: number })[] = [];
     let cursor = query.cursor === undefined || query.cursor === '' ? undefined : query.cursor;
+    if (cursor !== undefined && decodeCursor(cursor) === undefined) {
+      throw new HttpError(400, `@tickline/collector: 'cursor' is not a cursor from a previous page's 'next'`);
+    }
     let scanned = 0;
     let next: string | undefined;
     let lastCursor: string | undefined;

@@ -65,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
   const store = (values.store as string | undefined) ?? DEFAULT_STORE;
   const collector = await createCollector({
     store,
+    logger: { level: 'warn' },
     ...(port === undefined ? {} : { port }),
     host: (values.host as string | undefined) ?? '127.0.0.1',
     ...(token === undefined || token === '' ? {} : { token }),
