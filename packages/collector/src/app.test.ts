@@ -1,3 +1,4 @@
+import { randomBytes, randomInt } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -282,6 +283,39 @@ describe('POST /v1/traces', () => {
     });
     expect(ok.statusCode).toBe(200);
     expect(await store.countSpans()).toBe(1);
+    await app.close();
+    await store.close();
+  });
+
+  it('never answers 5xx to garbage bodies and keeps serving', async () => {
+    const store = newStore();
+    const { app } = buildApp(store);
+    const valid = Buffer.from(encodeOtlpProtobufRequest(makeTrace(5, 1_763_780_000_000)));
+    for (let round = 0; round < 200; round++) {
+      const corrupted = Buffer.from(valid);
+      for (let flip = 0; flip < 1 + (round % 6); flip++)
+        corrupted[randomInt(corrupted.length)] = randomInt(256);
+      const body =
+        round % 3 === 0
+          ? randomBytes(randomInt(1, 600))
+          : corrupted.subarray(0, randomInt(1, corrupted.length + 1));
+      const headers = round % 2 === 0 ? PROTOBUF : JSON_HEADERS;
+      const gzip = round % 5 === 0;
+      const reply = await app.inject({
+        method: 'POST',
+        url: '/v1/traces',
+        headers: gzip ? { ...headers, 'content-encoding': 'gzip' } : headers,
+        payload: gzip ? gzipSync(body) : body,
+      });
+      expect([200, 400]).toContain(reply.statusCode);
+    }
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/v1/traces',
+      headers: PROTOBUF,
+      payload: Buffer.from(encodeOtlpProtobufRequest([makeSpan()])),
+    });
+    expect(ok.statusCode).toBe(200);
     await app.close();
     await store.close();
   });
