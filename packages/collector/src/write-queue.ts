@@ -7,6 +7,8 @@ export interface WriteQueueOptions {
   maxPendingSpans?: number;
   /** Most spans committed in one transaction (group commit). Default 20,000. */
   maxBatchSpans?: number;
+  /** Transactions in flight at once. Default: the store's `maxConcurrentWrites`, else 1. */
+  maxConcurrentBatches?: number;
 }
 
 /** The write queue is over its bound: the caller should answer 503 with Retry-After. */
@@ -33,14 +35,17 @@ export class WriteQueue {
   readonly #store: SpanStore;
   readonly #maxPendingSpans: number;
   readonly #maxBatchSpans: number;
+  readonly #maxConcurrentBatches: number;
   #entries: Entry[] = [];
   #pendingSpans = 0;
-  #running: Promise<void> | undefined;
+  readonly #runners = new Set<Promise<void>>();
+  #activeRunners = 0;
 
   constructor(store: SpanStore, options: WriteQueueOptions = {}) {
     this.#store = store;
     this.#maxPendingSpans = options.maxPendingSpans ?? 200_000;
     this.#maxBatchSpans = options.maxBatchSpans ?? 20_000;
+    this.#maxConcurrentBatches = Math.max(1, options.maxConcurrentBatches ?? store.maxConcurrentWrites ?? 1);
   }
 
   /** Spans accepted but not yet committed. */
@@ -63,13 +68,18 @@ export class WriteQueue {
     const committed = new Promise<void>((resolve, reject) => {
       this.#entries.push({ spans, resolve, reject });
     });
-    if (this.#running === undefined) this.#running = this.#run();
+    if (this.#activeRunners < this.#maxConcurrentBatches) {
+      this.#activeRunners++;
+      const runner = this.#run();
+      this.#runners.add(runner);
+      void runner.finally(() => this.#runners.delete(runner));
+    }
     return committed;
   }
 
   /** Resolves when everything queued so far is committed (or failed). */
   async drain(): Promise<void> {
-    while (this.#running !== undefined) await this.#running;
+    while (this.#runners.size > 0) await Promise.all(this.#runners);
   }
 
   async #run(): Promise<void> {
@@ -97,7 +107,8 @@ export class WriteQueue {
         }
       }
     } finally {
-      this.#running = undefined;
+      // Runs synchronously after the last check for entries, so an enqueue cannot slip in between.
+      this.#activeRunners--;
     }
   }
 }

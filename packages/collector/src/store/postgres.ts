@@ -97,6 +97,8 @@ function redact(url: string): string {
  */
 export class PostgresSpanStore implements SpanStore {
   readonly description: string;
+  /** Two batches in flight keep PostgreSQL busy while the collector decodes the next one. */
+  readonly maxConcurrentWrites = 2;
   readonly #pool: pg.Pool;
 
   private constructor(pool: pg.Pool, description: string) {

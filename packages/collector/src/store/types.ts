@@ -43,6 +43,8 @@ export interface TraceListPage {
 export interface SpanStore {
   /** Where the store lives, for logs (`sqlite:/path/tickline.db`, `postgres://host:port/db`; no password). */
   readonly description: string;
+  /** Transactions the store runs well in parallel (the write queue's default concurrency); 1 when absent. */
+  readonly maxConcurrentWrites?: number;
   /** Commits the spans in one transaction; resolves to how many were new. */
   insertSpans(spans: SpanRecord[]): Promise<number>;
   /** Traces, newest first, keyset-paginated. */
