@@ -11,6 +11,7 @@ export type {
 } from './analysis.js';
 export { analyze, CausalAnalysis } from './analysis.js';
 export { CausalOptionsError } from './errors.js';
+export type { EventGraph } from './graph.js';
 export type {
   AnalysisJson,
   AnalysisJsonEdge,
@@ -43,3 +44,4 @@ export {
   OtlpDecodeError,
 } from './otlp/index.js';
 export type { PhysicalClockView } from './physical.js';
+export type { OffsetCycle, SkewSolution } from './skew.js';
