@@ -392,11 +392,12 @@ export class CausalAnalysis {
       }),
     );
     const main = this.reference;
+    const collator = new Intl.Collator('en', { numeric: true });
     result.sort(
       (a, b) =>
         Number(b.domain === main) - Number(a.domain === main) ||
         Number(b.reference === main) - Number(a.reference === main) ||
-        (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0),
+        collator.compare(a.domain, b.domain),
     );
     this.#offsets = result;
     return result;

@@ -163,6 +163,7 @@ const ANOMALY_KINDS: AnomalyKind[] = [
   'inconsistent-offsets',
 ];
 const WORST_SHOWN = 10;
+const OFFSETS_SHOWN = 20;
 
 function formatMs(value: number | null, signed = false): string {
   if (value === null) return 'unbounded';
@@ -233,7 +234,14 @@ export function formatReport(analysis: CausalAnalysis): string {
       'corrected time = wall time − estimate',
       `  ${'domain'.padEnd(30)} ${'low ms'.padStart(12)} ${'high ms'.padStart(12)} ${'estimate ms'.padStart(12)}  nodes  events`,
     );
-    for (const offset of offsets) {
+    // The reference first, then the largest offsets: the hosts to look at.
+    const ordered = [...offsets].sort(
+      (a, b) =>
+        Number(b.domain === analysis.reference) - Number(a.domain === analysis.reference) ||
+        Number(a.consistent) - Number(b.consistent) ||
+        Math.abs(b.estimateMs) - Math.abs(a.estimateMs),
+    );
+    for (const offset of ordered.slice(0, OFFSETS_SHOWN)) {
       let name = truncate(offset.domain, 30);
       if (offset.domain === offset.reference) name = truncate(`${offset.domain} (ref)`, 30);
       const note =
@@ -246,15 +254,23 @@ export function formatReport(analysis: CausalAnalysis): string {
           `${String(offset.events).padStart(6)}${note}`,
       );
     }
+    if (ordered.length > OFFSETS_SHOWN) {
+      const rest = ordered.slice(OFFSETS_SHOWN);
+      const largest = Math.max(...rest.map((offset) => Math.abs(offset.estimateMs)));
+      lines.push(
+        `  … ${rest.length} more domains, estimates within ±${formatMs(largest)} ms (--json lists all)`,
+      );
+    }
   }
 
   const physical = analysis.physical;
   if (physical.edges > 0) {
     lines.push(
       '',
-      `physical clocks (Lamport §4; arcs = ordered clock-domain pairs, corrected times): μ = ${formatMs(physical.minimumDelayMs)} ms, ` +
-        `ξ = ${formatMs(physical.unpredictableDelayMs)} ms, τ = ${formatMs(physical.longestGapMs)} ms, d = ${physical.diameter}` +
-        `${physical.stronglyConnected ? '' : ' (not strongly connected)'}, κ = ${physical.driftRate.toExponential()}`,
+      'physical clocks (Lamport §4; arcs = ordered clock-domain pairs; delays in corrected time):',
+      `  μ = ${formatMs(physical.minimumDelayMs)} ms (min delay)  ξ = ${formatMs(physical.unpredictableDelayMs)} ms (delay spread)  ` +
+        `τ = ${formatMs(physical.longestGapMs)} ms (longest gap)  d = ${physical.diameter}` +
+        `${physical.stronglyConnected ? '' : ' (not strongly connected)'}  κ = ${physical.driftRate.toExponential()}`,
       `  bound ε = d(2κτ + ξ) = ${formatMs(physical.boundMs)} ms; measured spread of offsets = ${formatMs(physical.measuredSpreadMs)} ms`,
     );
   }
