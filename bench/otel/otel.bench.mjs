@@ -8,6 +8,7 @@
 // Run: pnpm turbo run build --filter @tickline/bench... && node bench/otel/otel.bench.mjs
 //   [--rounds 5] [--seconds 4] [--connections 50]
 //   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]
+//   [--variants bare,otel,lamport,lamport-hook,lamport-fastify,propagator-only,processor-only] (must include otel)
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,13 +21,15 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '4' },
     connections: { type: 'string', default: '50' },
     rate: { type: 'string', default: '0' },
+    variants: { type: 'string', default: 'bare,otel,lamport,lamport-hook,lamport-fastify' },
+    'same-process': { type: 'boolean', default: false },
   },
 });
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
 const here = dirname(fileURLToPath(import.meta.url));
-const variants = ['bare', 'otel', 'lamport', 'lamport-hook', 'lamport-fastify'];
+const variants = args.variants.split(',');
 const baseline = 'otel';
 
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
@@ -82,6 +85,48 @@ const median = (values) => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
+
+if (args['same-process']) {
+  // One server; LamportPropagator + LamportSpanProcessor switched on and off between rounds.
+  const server = await startServer('toggle');
+  const switchTo = (state) => server.child.send(state);
+  try {
+    for (const state of ['on', 'off']) {
+      switchTo(state);
+      await load(server.port, 2);
+    }
+    const samples = { off: [], on: [] };
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+      const results = {};
+      for (const state of order) {
+        switchTo(state);
+        results[state] = await measure({ ...server, variant: `toggle/${state}` });
+      }
+      samples.off.push(results.off);
+      samples.on.push({
+        ...results.on,
+        ratio: results.on.throughput / results.off.throughput,
+        extraCpu: results.on.cpuPerRequest - results.off.cpuPerRequest,
+      });
+      console.log(
+        `round ${round + 1}: off ${results.off.throughput.toFixed(0)} req/s ${results.off.cpuPerRequest.toFixed(1)} µs, on ${results.on.throughput.toFixed(0)} req/s ${results.on.cpuPerRequest.toFixed(1)} µs`,
+      );
+    }
+    console.log(
+      `\nsame process, medians over ${rounds} interleaved rounds of ${seconds} s, ${connections} connections, taskset ${hasTaskset ? 'on' : 'off'}`,
+    );
+    console.log(
+      `otel only             ${median(samples.off.map((s) => s.throughput)).toFixed(0)} req/s, ${median(samples.off.map((s) => s.cpuPerRequest)).toFixed(2)} µs/req`,
+    );
+    console.log(
+      `+ propagator+processor ${median(samples.on.map((s) => s.throughput)).toFixed(0)} req/s, ${median(samples.on.map((s) => s.cpuPerRequest)).toFixed(2)} µs/req, ratio ${median(samples.on.map((s) => s.ratio)).toFixed(3)}, extra ${median(samples.on.map((s) => s.extraCpu)).toFixed(2)} µs/req`,
+    );
+  } finally {
+    server.child.send('exit');
+  }
+  process.exit(0);
+}
 
 const servers = new Map();
 for (const variant of variants) servers.set(variant, await startServer(variant));

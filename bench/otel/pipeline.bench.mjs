@@ -4,11 +4,12 @@
 // + LamportSpanProcessor (B) and + lamportResponseHook (C). Interleaved rounds in one process,
 // medians of ns/request; much less sensitive to a loaded machine than the HTTP benchmark.
 // Run: node bench/otel/pipeline.bench.mjs [--rounds 9] [--requests 100000]
+
+import { parseArgs } from 'node:util';
 import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { LamportPropagator, LamportSpanProcessor, lamportResponseHook } from '@tickline/otel';
-import { parseArgs } from 'node:util';
 
 const { values: args } = parseArgs({
   options: { rounds: { type: 'string', default: '9' }, requests: { type: 'string', default: '100000' } },
@@ -28,7 +29,9 @@ function variant(name, { lamport, hook }) {
     spanProcessors: lamport ? [new LamportSpanProcessor(), dropping] : [dropping],
   }).getTracer('bench');
   const propagator = new CompositePropagator({
-    propagators: lamport ? [new W3CTraceContextPropagator(), new LamportPropagator()] : [new W3CTraceContextPropagator()],
+    propagators: lamport
+      ? [new W3CTraceContextPropagator(), new LamportPropagator()]
+      : [new W3CTraceContextPropagator()],
   });
   const responseHook = hook ? lamportResponseHook() : undefined;
   return {
@@ -104,5 +107,7 @@ console.log(`medians over ${rounds} interleaved rounds of ${requests} requests`)
 console.log('variant         ns/request   extra ns vs otel');
 for (const [name, list] of samples) {
   const value = median(list);
-  console.log(`${name.padEnd(14)} ${value.toFixed(0).padStart(10)}   ${(value - base).toFixed(0).padStart(15)}`);
+  console.log(
+    `${name.padEnd(14)} ${value.toFixed(0).padStart(10)}   ${(value - base).toFixed(0).padStart(15)}`,
+  );
 }

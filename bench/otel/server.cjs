@@ -6,6 +6,9 @@
 //   lamport          otel + LamportPropagator (in the composite) + LamportSpanProcessor
 //   lamport-hook     lamport + lamportResponseHook (reply headers without the middleware)
 //   lamport-fastify  lamport + the @tickline/fastify plugin (reply headers from the plugin)
+//   propagator-only  otel + LamportPropagator;  processor-only  otel + LamportSpanProcessor
+//   toggle           otel, with LamportPropagator + LamportSpanProcessor switched on and off by the
+//                    runner ('on' / 'off' messages): A and B in one process, same heap and JIT state
 // Talks to the runner over IPC: sends { ready: port }, answers 'cpu' with process.cpuUsage().
 'use strict';
 const variant = process.argv[2];
@@ -16,16 +19,44 @@ if (variant !== 'bare') {
   const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http');
   const { BatchSpanProcessor, NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
   const lamport = variant.startsWith('lamport');
-  const otel = lamport ? require('@tickline/otel') : undefined;
+  const toggle = variant === 'toggle';
+  const withPropagator = lamport || variant === 'propagator-only';
+  const withProcessor = lamport || variant === 'processor-only';
+  const otel = withPropagator || withProcessor || toggle ? require('@tickline/otel') : undefined;
   // Exports nothing: the benchmark measures the in-process cost, not an exporter's network.
   const discard = { export: (_spans, done) => done({ code: 0 }), shutdown: () => Promise.resolve() };
   const exporting = new BatchSpanProcessor(discard, { maxQueueSize: 65_536, maxExportBatchSize: 2048 });
-  const provider = new NodeTracerProvider({
-    spanProcessors: lamport ? [new otel.LamportSpanProcessor(), exporting] : [exporting],
-  });
+  let processors = withProcessor ? [new otel.LamportSpanProcessor(), exporting] : [exporting];
   const propagators = [new W3CTraceContextPropagator()];
-  if (lamport) propagators.push(new otel.LamportPropagator());
-  provider.register({ propagator: new CompositePropagator({ propagators }) });
+  if (withPropagator) propagators.push(new otel.LamportPropagator());
+  let propagator = new CompositePropagator({ propagators });
+  if (toggle) {
+    const on = { value: false };
+    process.on('message', (message) => {
+      if (message === 'on' || message === 'off') on.value = message === 'on';
+    });
+    const plain = propagator;
+    const withLamport = new CompositePropagator({
+      propagators: [...propagators, new otel.LamportPropagator()],
+    });
+    propagator = {
+      inject: (context, carrier, setter) => (on.value ? withLamport : plain).inject(context, carrier, setter),
+      extract: (context, carrier, getter) =>
+        (on.value ? withLamport : plain).extract(context, carrier, getter),
+      fields: () => withLamport.fields(),
+    };
+    const lamportProcessor = new otel.LamportSpanProcessor();
+    const switched = {
+      onStart: (span, context) => on.value && lamportProcessor.onStart(span, context),
+      onEnding: (span) => on.value && lamportProcessor.onEnding(span),
+      onEnd: () => {},
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    processors = [switched, exporting];
+  }
+  const provider = new NodeTracerProvider({ spanProcessors: processors });
+  provider.register({ propagator });
   const responseHook = variant === 'lamport-hook' ? otel.lamportResponseHook() : undefined;
   registerInstrumentations({ instrumentations: [new HttpInstrumentation({ responseHook })] });
 }
