@@ -76,6 +76,10 @@ function parent() {
   }
   for (const r of results) {
     console.log(
+      `${r.spans} spans: typed arrays ${Math.round(r.arrayBuffersMb)} MB; happenedBefore ${r.happenedBeforeMicros.toFixed(0)} µs/query ` +
+        `(${r.happenedBeforeRelated}/1000 related), vectorTimestamp ${r.vectorTimestampMs.toFixed(1)} ms/event`,
+    );
+    console.log(
       `${r.spans} spans: ${r.nodes} nodes, ${r.domains} domains, ${r.messages} messages, anomalies ${JSON.stringify(r.anomalies)}, consistent ${r.consistent}`,
     );
   }
@@ -122,6 +126,23 @@ async function child(spanCount, runs) {
     analysis = analyzed.value;
   }
   parseMs = Math.min(parseMs, time(parseAll).ms);
+  const arrayBuffersMb = process.memoryUsage().arrayBuffers / 1e6;
+  // Queries on the full graph: random pairs (most are concurrent or far apart), and vector timestamps.
+  let seed = 7;
+  const pick = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % analysis.eventCount;
+  };
+  const queries = time(() => {
+    let related = 0;
+    for (let i = 0; i < 1000; i++) if (analysis.happenedBefore(pick(), pick())) related++;
+    return related;
+  });
+  const vectors = time(() => {
+    let entries = 0;
+    for (let i = 0; i < 20; i++) entries += Object.keys(analysis.vectorTimestamp(pick())).length;
+    return entries;
+  });
   globalThis.gc?.();
   const summary = analysis.summary;
   console.log(
@@ -134,6 +155,10 @@ async function child(spanCount, runs) {
       wholeMs,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       heapAfterMb: process.memoryUsage().heapUsed / 1e6,
+      arrayBuffersMb,
+      happenedBeforeMicros: (queries.ms * 1000) / 1000,
+      happenedBeforeRelated: queries.value,
+      vectorTimestampMs: vectors.ms / 20,
       nodes: summary.nodes,
       domains: summary.domains,
       messages: summary.messages,
