@@ -379,6 +379,73 @@ describe('odd but valid input never throws', () => {
     });
   });
 
+  it('never throws on random, partly malformed Tickline attributes', () => {
+    const value = fc.oneof(
+      fc.integer({ min: -3, max: 12 }),
+      fc.constantFrom(2 ** 53, 1.5, Number.NaN, '7', '', null, true, 'n0/0', 'n1/0', 'n9/0'),
+    );
+    const span = fc.record({
+      kind: fc.integer({ min: 0, max: 6 }),
+      node: fc.constantFrom('n0/0', 'n1/0', 'n2/0', undefined, 7),
+      start: value,
+      end: value,
+      recvNode: fc.option(value),
+      recvClock: fc.option(value),
+      startMicros: fc.option(fc.oneof(fc.integer({ min: 0, max: 50 }), fc.constant('x'))),
+      id: fc.integer({ min: 1, max: 12 }),
+      parent: fc.option(fc.integer({ min: 1, max: 12 })),
+      trace: fc.integer({ min: 1, max: 2 }),
+      host: fc.constantFrom('h1', 'h2', undefined),
+      startNanos: fc.integer({ min: 0, max: 1000 }),
+      duration: fc.integer({ min: -5, max: 50 }),
+    });
+    fc.assert(
+      fc.property(fc.array(span, { maxLength: 30 }), fc.constantFrom(0, 0.001, 3), (rows, minLatencyMs) => {
+        const factory = new SpanFactory();
+        for (const row of rows) {
+          factory.add({
+            kind: row.kind as SpanKind,
+            host: row.host,
+            service: 'svc',
+            startNanos: row.startNanos * 1000,
+            endNanos: (row.startNanos + row.duration) * 1000,
+            spanId: row.id.toString(16).padStart(16, '0'),
+            traceId: row.trace.toString(16).padStart(32, '0'),
+            parentSpanId: row.parent === null ? undefined : row.parent.toString(16).padStart(16, '0'),
+          });
+          const attributes = factory.spans.at(-1)!.attributes;
+          if (row.node !== undefined) attributes['lamport.node'] = row.node;
+          attributes['lamport.start'] = row.start;
+          attributes['lamport.end'] = row.end;
+          if (row.recvNode !== null) attributes['lamport.recv.node'] = row.recvNode;
+          if (row.recvClock !== null) attributes['lamport.recv.clock'] = row.recvClock;
+          if (row.startMicros !== null) attributes['lamport.start.time_us'] = row.startMicros;
+        }
+        const analysis = analyze(factory.spans, { minLatencyMs });
+        const summary = analysis.summary;
+        expect(summary.events).toBe(2 * summary.spans);
+        expect(summary.spans + summary.duplicateSpans).toBe(rows.length);
+        const json = toAnalysisJson(analysis);
+        expect(json.events).toHaveLength(summary.events);
+        for (const offset of json.offsets) {
+          if (offset.consistent && offset.lowMs !== null && offset.highMs !== null) {
+            expect(offset.lowMs).toBeLessThanOrEqual(offset.highMs + 1e-9);
+          }
+        }
+        for (const anomaly of json.anomalies) {
+          expect(analysis.eventIndex(anomaly.from)).toBeTypeOf('number');
+          expect(analysis.eventIndex(anomaly.to)).toBeTypeOf('number');
+        }
+        if (summary.events > 1) {
+          analysis.happenedBefore(0, summary.events - 1);
+          analysis.vectorTimestamp(summary.events - 1);
+          analysis.causalFuture(0);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  }, 60_000);
+
   it('rejects bad options with a message that says how to fix them', () => {
     expect(() => analyze([], { minLatencyMs: -1 })).toThrow(/@tickline\/causal: minLatencyMs/);
     expect(analyze(figureOne().spans, { referenceDomain: 'nowhere' }).warnings[0]).toMatch(/nowhere/);
