@@ -10,6 +10,7 @@ import {
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
+  type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { LamportClock, receiveResponse, stampReply } from '@tickline/clock';
 import { expect, it } from 'vitest';
@@ -138,4 +139,42 @@ it('PRODUCER and CONSUMER spans: send then local, receive then local', () => {
     'lamport.recv.clock': 1,
     'lamport.end': 3,
   });
+});
+
+it('stamps the end in onEnd on SDKs without onEnding (sdk-trace-base < 2.3)', () => {
+  const clock = new LamportClock({ node: 'old-sdk/1' });
+  const lamport = new LamportSpanProcessor({ clock });
+  const exporter = new InMemorySpanExporter();
+  // What an SDK before 2.3 calls: onStart and onEnd only.
+  const withoutOnEnding = {
+    onStart: lamport.onStart.bind(lamport) as SpanProcessor['onStart'],
+    onEnd: lamport.onEnd.bind(lamport) as SpanProcessor['onEnd'],
+    forceFlush: () => lamport.forceFlush(),
+    shutdown: () => lamport.shutdown(),
+  };
+  const tracer = new BasicTracerProvider({
+    spanProcessors: [withoutOnEnding, new SimpleSpanProcessor(exporter)],
+  }).getTracer('test');
+  tracer.startSpan('work').end();
+  expect(attributes(exporter.getFinishedSpans()[0]!)).toMatchObject({ 'lamport.start': 1, 'lamport.end': 2 });
+});
+
+it('a SERVER span started inside another SERVER span does not take its receive again', () => {
+  const { exporter, tracer, propagator } = setup('billing/1');
+  const extracted = propagator.extract(
+    ROOT_CONTEXT,
+    { 'lamport-clock': '3;node="orders/1"' },
+    defaultTextMapGetter,
+  );
+  const outer = tracer.startSpan('outer', { kind: SpanKind.SERVER }, extracted);
+  tracer.startSpan('inner', { kind: SpanKind.SERVER }, trace.setSpan(extracted, outer)).end();
+  outer.end();
+  const [inner, outerSpan] = exporter.getFinishedSpans();
+  expect(attributes(outerSpan!)).toMatchObject({
+    'lamport.start': 4,
+    'lamport.recv.clock': 3,
+    'lamport.end': 7,
+  });
+  expect(attributes(inner!)).toMatchObject({ 'lamport.start': 5, 'lamport.end': 6 });
+  expect(attributes(inner!)['lamport.recv.clock']).toBeUndefined();
 });

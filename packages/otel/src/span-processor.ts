@@ -113,18 +113,48 @@ export class LamportSpanProcessor {
 
   /** Stamps the end event (and the start of CLIENT and PRODUCER spans): the last writable moment. */
   onEnding(span: StampableSpan): void {
+    this.stampEnd(span, span);
+  }
+
+  /**
+   * On SDKs without `onEnding` (sdk-trace-base < 2.3) the span is read-only by now, but its
+   * attributes object is still the one the exporting processors (registered after this one) read:
+   * the end is stamped into it directly.
+   */
+  onEnd(span: Omit<StampableSpan, 'setAttribute' | 'ended'>): void {
+    try {
+      const attributes = span.attributes as Record<string, AttributeValue>;
+      if (attributes[ATTR_LAMPORT_END] !== undefined) return;
+      const writable: StampableSpan = {
+        kind: span.kind,
+        startTime: span.startTime,
+        endTime: span.endTime,
+        attributes,
+        ended: true,
+        setAttribute: (key, value) => {
+          attributes[key] = value;
+        },
+      };
+      this.stampEnd(writable, span);
+    } catch {
+      // Never break the traced code.
+    }
+  }
+
+  /** Writes the end attributes to `span`; `key` is the span object its links were stored on. */
+  private stampEnd(span: StampableSpan, key: object): void {
     try {
       switch (span.kind) {
         case SpanKind.SERVER:
         case SpanKind.CONSUMER: {
-          const incoming = this.links.read(span)?.incoming;
+          const incoming = this.links.read(key)?.incoming;
           const reply = span.kind === SpanKind.SERVER ? incoming?.reply : undefined;
           this.writeEnd(span, reply ?? this.localEvent());
           break;
         }
         case SpanKind.CLIENT:
         case SpanKind.PRODUCER: {
-          const link = this.links.read(span);
+          const link = this.links.read(key);
           const outgoing = link?.outgoing;
           if (outgoing !== undefined) {
             this.writeStart(span, outgoing.clock.node, outgoing.send);
@@ -147,9 +177,6 @@ export class LamportSpanProcessor {
       // Never break the traced code.
     }
   }
-
-  /** Nothing to do: the attributes were written in `onEnding`. */
-  onEnd(_span: unknown): void {}
 
   /** Nothing is buffered. */
   forceFlush(): Promise<void> {
