@@ -255,6 +255,38 @@ describe('anomalies', () => {
     expect(analysis.offsets.every((offset) => offset.consistent === false)).toBe(true);
   });
 
+  it('a backwards message between two nodes of one host is inconsistent: they share a clock', () => {
+    const factory = new SpanFactory();
+    factory.add({
+      kind: SpanKind.PRODUCER,
+      node: 'a/1',
+      host: 'H',
+      startClock: 1,
+      endClock: 2,
+      startNanos: 10 * MS,
+      endNanos: 10 * MS,
+    });
+    factory.add({
+      kind: SpanKind.CONSUMER,
+      node: 'b/1',
+      host: 'H',
+      startClock: 3,
+      endClock: 4,
+      startNanos: 8 * MS,
+      endNanos: 9 * MS,
+      recv: { node: 'a/1', clock: 1 },
+    });
+    const analysis = analyze(factory.spans, { minLatencyMs: 1 });
+    expect(analysis.anomalies).toMatchObject([
+      { kind: 'backwards-message', magnitudeMs: 2 },
+      { kind: 'inconsistent-offsets', magnitudeMs: 2, cycle: ['H'] },
+    ]);
+    expect(analysis.consistent).toBe(false);
+    // 0.5 ms forward on one host is fine even with μ = 1 ms: μ is the latency between hosts.
+    factory.spans[1]!.startTimeUnixNano = factory.spans[0]!.startTimeUnixNano + 500_000n;
+    expect(analyze(factory.spans, { minLatencyMs: 1 }).consistent).toBe(true);
+  });
+
   it('flags local clock regressions and clock-condition violations with magnitudes', () => {
     const factory = new SpanFactory();
     factory.add({

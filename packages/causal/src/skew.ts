@@ -69,12 +69,30 @@ export function solveSkew(
   const witnessSend: number[] = [];
   const witnessReceive: number[] = [];
   const messages: number[] = [];
+  // Within one domain (one clock) a message must not go back in time: 0 <= wall(b) − wall(a). μ is a
+  // latency between hosts, so it does not apply here. A violation is a one-domain negative cycle.
+  let selfWeight: Float64Array | undefined;
+  let selfSend: Int32Array | undefined;
+  let selfReceive: Int32Array | undefined;
   for (let receive = 0; receive < eventCount; receive++) {
     const send = messageFrom[receive]!;
     if (send < 0) continue;
     const p = nodeDomain[spanNode[send >> 1]!]!;
     const q = nodeDomain[spanNode[receive >> 1]!]!;
-    if (p === q) continue;
+    if (p === q) {
+      const delay = wall[receive]! - wall[send]!;
+      if (delay < 0 && spanNode[send >> 1] !== spanNode[receive >> 1]) {
+        selfWeight ??= new Float64Array(domainCount);
+        selfSend ??= new Int32Array(domainCount);
+        selfReceive ??= new Int32Array(domainCount);
+        if (delay < selfWeight[p]!) {
+          selfWeight[p] = delay;
+          selfSend[p] = send;
+          selfReceive[p] = receive;
+        }
+      }
+      continue;
+    }
     const bound = wall[receive]! - wall[send]! - minLatencyNanos;
     const key = p * domainCount + q;
     let index = denseIndex !== undefined ? denseIndex[key]! : (sparseIndex!.get(key) ?? -1);
@@ -106,6 +124,17 @@ export function solveSkew(
   // Negative cycles: Bellman–Ford from a virtual source; drop each cycle's constraints and look again.
   const inconsistent = new Uint8Array(domainCount);
   const cycles: OffsetCycle[] = [];
+  if (selfWeight !== undefined) {
+    for (let domain = 0; domain < domainCount; domain++) {
+      if (selfWeight[domain]! >= 0) continue;
+      inconsistent[domain] = 1;
+      cycles.push({
+        domains: [domain],
+        messages: [{ send: selfSend![domain]!, receive: selfReceive![domain]! }],
+        weight: selfWeight[domain]!,
+      });
+    }
+  }
   const potential = new Float64Array(domainCount);
   const predecessor = new Int32Array(domainCount);
   for (;;) {
