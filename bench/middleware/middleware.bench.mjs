@@ -1,0 +1,149 @@
+// bench/middleware: throughput and server CPU per request of @tickline/express and
+// @tickline/fastify against the bare framework, measured in the same run.
+// Each server runs pinned to CPU 0 (taskset), autocannon in this process pinned to CPU 1;
+// A/B runs are interleaved (the order alternates each round) and medians are reported.
+// Requests carry `lamport-clock`, so the middleware merges it and stamps every reply.
+// Run: pnpm turbo run build --filter @tickline/bench... && node bench/middleware/middleware.bench.mjs
+//   [--rounds 5] [--seconds 5] [--connections 50] [--frameworks express,fastify] [--naive] [--empty]
+//   (--naive, --empty: also measure the variants of that name, see server.mjs)
+//   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    seconds: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '50' },
+    frameworks: { type: 'string', default: 'fastify,express' },
+    naive: { type: 'boolean', default: false },
+    empty: { type: 'boolean', default: false },
+    rate: { type: 'string', default: '0' },
+  },
+});
+const rounds = Number(args.rounds);
+const seconds = Number(args.seconds);
+const connections = Number(args.connections);
+const here = dirname(fileURLToPath(import.meta.url));
+
+// The load generator takes CPU 1, servers CPU 0 (when taskset exists).
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+if (hasTaskset) spawnSync('taskset', ['-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+
+function startServer(framework, variant) {
+  const command = hasTaskset ? 'taskset' : process.execPath;
+  const argv = [join(here, 'server.mjs'), framework, variant];
+  const child = spawn(command, hasTaskset ? ['-c', '0', process.execPath, ...argv] : argv, {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ child, port: message.ready, framework, variant }));
+    child.once('exit', (code) => reject(new Error(`server ${framework}/${variant} exited with ${code}`)));
+  });
+}
+
+function cpuOf(server) {
+  return new Promise((resolve) => {
+    server.child.once('message', (message) => resolve({ ...message.cpu, connections: message.connections }));
+    server.child.send('cpu');
+  });
+}
+
+function load(port, duration) {
+  return autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections,
+    duration,
+    headers: { 'lamport-clock': '5;node="bench/0000"' },
+    ...(Number(args.rate) > 0 ? { overallRate: Number(args.rate) } : {}),
+  });
+}
+
+async function measure(server) {
+  const before = await cpuOf(server);
+  const result = await load(server.port, seconds);
+  const after = await cpuOf(server);
+  const cpuMicros = after.user - before.user + (after.system - before.system);
+  const requests = result.requests.total;
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${server.framework}/${server.variant}: errors`);
+  if (process.env.BENCH_DEBUG)
+    console.log(
+      server.variant,
+      'connections opened',
+      after.connections - before.connections,
+      'requests',
+      requests,
+    );
+  return { throughput: requests / seconds, cpuPerRequest: cpuMicros / requests };
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+const frameworks = args.frameworks.split(',');
+const variantsOf = (framework) => {
+  const variants = ['bare', 'tickline'];
+  if (args.naive) variants.push('naive');
+  if (args.empty) variants.push('empty');
+  return variants;
+};
+
+const servers = new Map();
+for (const framework of frameworks) {
+  for (const variant of variantsOf(framework))
+    servers.set(`${framework}/${variant}`, await startServer(framework, variant));
+}
+try {
+  for (const server of servers.values()) await load(server.port, 2); // warm-up (JIT)
+  const samples = new Map([...servers.keys()].map((key) => [key, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const framework of frameworks) {
+      const variants = variantsOf(framework);
+      const order = round % 2 === 0 ? variants : [...variants].reverse();
+      const results = {};
+      for (const variant of order) results[variant] = await measure(servers.get(`${framework}/${variant}`));
+      for (const variant of variants) {
+        samples.get(`${framework}/${variant}`).push({
+          ...results[variant],
+          ratio: results[variant].throughput / results.bare.throughput,
+          extraCpu: results[variant].cpuPerRequest - results.bare.cpuPerRequest,
+        });
+      }
+      console.log(
+        `round ${round + 1} ${framework}: ` +
+          variants
+            .map(
+              (v) =>
+                `${v} ${results[v].throughput.toFixed(0)} req/s ${results[v].cpuPerRequest.toFixed(2)} µs`,
+            )
+            .join(', '),
+      );
+    }
+  }
+  console.log(
+    `\nmedians over ${rounds} interleaved rounds of ${seconds} s, ${connections} connections, taskset ${hasTaskset ? 'on' : 'off'}`,
+  );
+  console.log('variant               req/s   ratio vs bare   server CPU µs/req   extra µs/req');
+  for (const [key, list] of samples) {
+    console.log(
+      `${key.padEnd(20)} ${median(list.map((s) => s.throughput))
+        .toFixed(0)
+        .padStart(6)}   ${median(list.map((s) => s.ratio))
+        .toFixed(3)
+        .padStart(13)}   ${median(list.map((s) => s.cpuPerRequest))
+        .toFixed(2)
+        .padStart(17)}   ${median(list.map((s) => s.extraCpu))
+        .toFixed(2)
+        .padStart(12)}`,
+    );
+  }
+} finally {
+  for (const server of servers.values()) server.child.send('exit');
+}
