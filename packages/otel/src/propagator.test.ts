@@ -6,7 +6,12 @@ import {
   ROOT_CONTEXT,
   trace,
 } from '@opentelemetry/api';
-import { CompositePropagator, suppressTracing, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  suppressTracing,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { beginOutgoing, LamportClock } from '@tickline/clock';
 import { expect, it } from 'vitest';
@@ -82,25 +87,39 @@ it('never throws, whatever the carrier, getter, setter or trust hook do', () => 
   expect(getIncomingExchange(refused)?.receive.rejected).toBe('untrusted sender');
 });
 
-it('works inside a CompositePropagator next to W3C trace context', () => {
+it('works inside a CompositePropagator next to W3C trace context and baggage', () => {
   const clock = new LamportClock({ node: 'orders/1' });
   const composite = new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new LamportPropagator({ clock })],
+    propagators: [
+      new W3CTraceContextPropagator(),
+      new LamportPropagator({ clock }),
+      new W3CBaggagePropagator(),
+    ],
   });
-  expect(composite.fields()).toEqual(expect.arrayContaining(['traceparent', 'lamport-clock']));
+  expect(composite.fields()).toEqual(expect.arrayContaining(['traceparent', 'lamport-clock', 'baggage']));
   const span = new BasicTracerProvider().getTracer('test').startSpan('call');
   const carrier: Record<string, string> = {};
-  composite.inject(trace.setSpan(ROOT_CONTEXT, span), carrier, defaultTextMapSetter);
+  const withBaggage = propagation.setBaggage(
+    trace.setSpan(ROOT_CONTEXT, span),
+    propagation.createBaggage({ tenant: { value: 'acme' } }),
+  );
+  composite.inject(withBaggage, carrier, defaultTextMapSetter);
   expect(carrier.traceparent).toMatch(/^00-/);
+  expect(carrier.baggage).toBe('tenant=acme');
   expect(carrier['lamport-clock']).toBe('1;node="orders/1"');
   expect(getOutgoingExchange(span)?.send.clock).toBe(1);
 
   const serverClock = new LamportClock({ node: 'billing/1' });
   const serverSide = new CompositePropagator({
-    propagators: [new W3CTraceContextPropagator(), new LamportPropagator({ clock: serverClock })],
+    propagators: [
+      new W3CTraceContextPropagator(),
+      new LamportPropagator({ clock: serverClock }),
+      new W3CBaggagePropagator(),
+    ],
   });
   const extracted = serverSide.extract(ROOT_CONTEXT, { ...carrier }, defaultTextMapGetter);
   expect(trace.getSpanContext(extracted)?.traceId).toBe(span.spanContext().traceId);
+  expect(propagation.getBaggage(extracted)?.getEntry('tenant')?.value).toBe('acme');
   expect(getReceivedClock(extracted)).toEqual({ clock: 1, node: 'orders/1' });
   expect(serverClock.read()).toBe(2);
 });
