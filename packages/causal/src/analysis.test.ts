@@ -154,6 +154,13 @@ describe('random executions with known clock offsets', () => {
               BigInt(message.receiveWall - message.sendWall),
             );
             if (from.domain !== to.domain) {
+              const truth = (execution.offsets.get(to.domain)! - execution.offsets.get(from.domain)!) / MS;
+              const bounds = analysis.messageOffsetBounds(message.from, message.to);
+              expect(bounds.highMs!).toBeLessThanOrEqual(
+                (message.receiveWall - message.sendWall) / MS - minLatencyMs + 1e-9,
+              );
+              expect(bounds.highMs!).toBeGreaterThanOrEqual(truth - 1e-9);
+              if (bounds.lowMs !== null) expect(bounds.lowMs).toBeLessThanOrEqual(truth + 1e-9);
               expect(to.correctedNanos - from.correctedNanos).toBeGreaterThanOrEqual(
                 BigInt(Math.round(minLatencyMs * MS)),
               );

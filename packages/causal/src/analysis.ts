@@ -403,6 +403,32 @@ export class CausalAnalysis {
     return result;
   }
 
+  /**
+   * The tightest proven interval of θ(to) − θ(from) between two clock domains, in ms (null bounds are
+   * unbounded). A message a → b is stamped backwards by at most what this interval allows.
+   */
+  offsetBetween(from: string, to: string): { lowMs: number | null; highMs: number | null } | undefined {
+    const p = this.graph.domainIndexByName.get(from);
+    const q = this.graph.domainIndexByName.get(to);
+    if (p === undefined || q === undefined) return undefined;
+    return this.#offsetBetween(p, q);
+  }
+
+  #offsetBetween(p: number, q: number): { lowMs: number | null; highMs: number | null } {
+    const count = this.skew.domainCount;
+    const high = p === q ? 0 : this.skew.distance[p * count + q]!;
+    const low = p === q ? 0 : 0 - this.skew.distance[q * count + p]!;
+    return {
+      lowMs: Number.isFinite(low) ? low / NANOS_PER_MS : null,
+      highMs: Number.isFinite(high) ? high / NANOS_PER_MS : null,
+    };
+  }
+
+  /** For a message edge between two domains: the proven interval of θ(receiver) − θ(sender), in ms. */
+  messageOffsetBounds(send: EventRef, receive: EventRef): { lowMs: number | null; highMs: number | null } {
+    return this.#offsetBetween(this.domainIndexOf(send), this.domainIndexOf(receive));
+  }
+
   /** Messages whose sender event is not in the input. */
   get danglingMessages(): DanglingMessage[] {
     return this.graph.dangling.map((message) => ({

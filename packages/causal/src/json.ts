@@ -47,6 +47,12 @@ export interface AnalysisJsonEdge {
   delayMs?: number;
   /** Message edges: corrected(to) − corrected(from) in ms. */
   correctedDelayMs?: number;
+  /**
+   * Backwards message edges between two clock domains: the proven interval of θ(to's domain) − θ(from's
+   * domain) in ms (the receiver's clock is behind by at least −offsetHighMs); null bounds are unbounded.
+   */
+  offsetLowMs?: number | null;
+  offsetHighMs?: number | null;
 }
 
 /** One domain of {@link AnalysisJson}: offset bounds relative to `reference`, ms; null bounds are unbounded. */
@@ -135,6 +141,14 @@ export function toAnalysisJson(analysis: CausalAnalysis, options: AnalysisJsonOp
         correctedDelayMs: analysis.correctedMs(to) - analysis.correctedMs(from),
       };
       if (graph.messageFallback[to] === 1) edge.fallback = true;
+      if (
+        edge.backwards &&
+        graph.nodeDomain[graph.spanNode[from >> 1]!] !== graph.nodeDomain[graph.spanNode[to >> 1]!]
+      ) {
+        const bounds = analysis.messageOffsetBounds(from, to);
+        edge.offsetLowMs = bounds.lowMs;
+        edge.offsetHighMs = bounds.highMs;
+      }
       edges.push(edge);
     }
   }

@@ -30,6 +30,11 @@ export interface SkewSolution {
   pairMessages: Int32Array;
   /** Pair index of each ordered domain pair (dense, `from * domainCount + to`), or -1; undefined for huge domain counts. */
   pairIndex: (from: number, to: number) => number;
+  /**
+   * Shortest-path closure of the constraints (after dropping negative cycles): `distance[p * domainCount + q]`
+   * is the tightest upper bound of θ_q − θ_p in ns (+Infinity when unbounded).
+   */
+  distance: Float64Array;
 }
 
 /** A negative cycle of difference constraints: no clock offsets explain these messages together. */
@@ -253,6 +258,7 @@ export function solveSkew(
     pairWitnessReceive: Int32Array.from(witnessReceive),
     pairMessages: Int32Array.from(messages),
     pairIndex,
+    distance,
   };
 }
 

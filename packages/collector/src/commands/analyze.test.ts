@@ -132,6 +132,9 @@ describe('tickline analyze', () => {
       expect(json.edges.filter((edge: { type: string }) => edge.type === 'message')).toHaveLength(6);
       expect(json.anomalies).toHaveLength(3);
       expect(json.anomalies[0]).toMatchObject({ kind: 'backwards-message', magnitudeMs: 3 });
+      const backwards = json.edges.filter((edge: { backwards?: boolean }) => edge.backwards);
+      expect(backwards).toHaveLength(3);
+      expect(backwards[0]).toMatchObject({ delayMs: -3, offsetLowMs: -6.5, offsetHighMs: -3.5 });
       const api = json.offsets.find((offset: { domain: string }) => offset.domain === 'A');
       // Request: θA − θW <= (2 − 5) − 0 − 0.5; reply: θW − θA <= 10 − (8 − 5) − 0.5.
       expect(api).toMatchObject({ reference: 'W', lowMs: -6.5, highMs: -3.5, estimateMs: -5 });
