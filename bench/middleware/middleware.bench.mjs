@@ -88,16 +88,13 @@ const median = (values) => {
 };
 
 const frameworks = args.frameworks.split(',');
-const variantsOf = (framework) => {
-  const variants = ['bare', 'tickline'];
-  if (args.naive) variants.push('naive');
-  if (args.empty) variants.push('empty');
-  return variants;
-};
+const variantNames = ['bare', 'tickline'];
+if (args.naive) variantNames.push('naive');
+if (args.empty) variantNames.push('empty');
 
 const servers = new Map();
 for (const framework of frameworks) {
-  for (const variant of variantsOf(framework))
+  for (const variant of variantNames)
     servers.set(`${framework}/${variant}`, await startServer(framework, variant));
 }
 try {
@@ -105,7 +102,7 @@ try {
   const samples = new Map([...servers.keys()].map((key) => [key, []]));
   for (let round = 0; round < rounds; round++) {
     for (const framework of frameworks) {
-      const variants = variantsOf(framework);
+      const variants = variantNames;
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       const results = {};
       for (const variant of order) results[variant] = await measure(servers.get(`${framework}/${variant}`));

@@ -152,6 +152,42 @@ describe('lamportClock middleware', () => {
     expect(response.headers.get('lamport-clock')).toBe('9;node="stream"');
   });
 
+  it('stamps once through mounted sub-apps that use the middleware too, and on a plain node server', async () => {
+    const clock = new LamportClock({ node: 'mounted' });
+    const inner = express();
+    inner.use(lamportClock({ clock }));
+    inner.get('/', (request, response) => {
+      response.send(String(request.lamport?.receive.clock));
+    });
+    const outer = express();
+    outer.use(lamportClock({ clock }));
+    outer.use('/inner', inner);
+    const server = http.createServer(outer);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/inner`, {
+      headers: { 'lamport-clock': '20' },
+    });
+    // One receive (shared by both middleware instances) and one reply.
+    expect(await response.text()).toBe('21');
+    expect(response.headers.get('lamport-clock')).toBe('22;node="mounted"');
+
+    const middleware = lamportClock({ clock });
+    const plain = http.createServer((request, reply) => {
+      middleware(request as never, reply as never, () => reply.end('plain'));
+    });
+    servers.push(plain);
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const direct = await fetch(`http://127.0.0.1:${(plain.address() as AddressInfo).port}/`, {
+      headers: { 'lamport-clock': '30' },
+    });
+    expect(await direct.text()).toBe('plain');
+    expect(direct.headers.get('lamport-clock')).toBe('32;node="mounted"');
+    expect(Object.hasOwn(http.ServerResponse.prototype, Symbol.for('@tickline/express/writeHead'))).toBe(
+      false,
+    );
+  });
+
   it('answers every hostile header with its normal 200 and never moves the clock toward it', async () => {
     const clock = new LamportClock({ node: 'target', initial: 100 });
     const rejected: string[] = [];

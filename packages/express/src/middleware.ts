@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import {
   CLOCK_HEADER,
   type IncomingExchange,
@@ -51,36 +51,90 @@ export interface LamportClockOptions {
 
 type WriteHead = (statusCode: unknown, reason: unknown, headers: unknown) => ServerResponse;
 
-const EXCHANGE = Symbol('tickline.exchange');
-const WRITE_HEAD = Symbol('tickline.writeHead');
+/**
+ * On a request, only when its middleware's `respond` is not the default `'if-carried'`: that mode.
+ * Not setting it in the default case keeps requests one property lighter.
+ */
+const RESPOND = Symbol.for('@tickline/express/respond');
+/** On a response prototype: the `writeHead` it had before ours (present once installed). */
+const PREVIOUS_WRITE_HEAD = Symbol.for('@tickline/express/writeHead');
+/** On a response object (fallback without an app prototype): its own previous `writeHead`. */
+const OWN_WRITE_HEAD = Symbol('tickline.ownWriteHead');
 
-interface StampedResponse {
+interface StampedRequest {
+  lamport?: IncomingExchange;
+  [RESPOND]?: 'always' | 'never';
+}
+
+interface StampingResponse {
+  req: StampedRequest | undefined;
   headersSent: boolean;
   setHeader(name: string, value: string): unknown;
   writeHead: WriteHead;
-  [EXCHANGE]: IncomingExchange;
-  [WRITE_HEAD]: WriteHead;
+  [OWN_WRITE_HEAD]?: WriteHead;
+}
+
+type ResponsePrototype = { writeHead: WriteHead; [PREVIOUS_WRITE_HEAD]?: WriteHead };
+
+function stampIfDue(response: StampingResponse): void {
+  const request = response.req;
+  if (request === undefined || response.headersSent) return;
+  const exchange = request.lamport;
+  if (exchange === undefined) return;
+  const respond = request[RESPOND];
+  if (respond === 'never' || (respond === undefined && !exchange.receive.carried)) return;
+  try {
+    response.setHeader(CLOCK_HEADER, stampReply(exchange));
+  } catch {
+    // Never break the response.
+  }
 }
 
 /**
- * Replaces `writeHead` on responses that must carry the clock: node calls `writeHead` (also
- * implicitly, from `write`/`end`) just before the headers go out, the moment of the reply's send.
- * One shared function instead of a closure per response keeps the hot path allocation-free.
+ * `writeHead` of the app's response prototype: node calls it (also implicitly, from
+ * `write`/`end`) just before the headers go out, the moment of the reply's send. Installed once
+ * per express app on `app.response` (express's own extension point), so that no response object
+ * is modified per request: a per-response wrapper (own property on each response, as on-headers
+ * does) cost several µs per request in bench/middleware.
  */
-function stampingWriteHead(
-  this: StampedResponse,
+function prototypeWriteHead(
+  this: StampingResponse,
   statusCode: unknown,
   reason: unknown,
   headers: unknown,
 ): ServerResponse {
-  if (!this.headersSent) {
-    try {
-      this.setHeader(CLOCK_HEADER, stampReply(this[EXCHANGE]));
-    } catch {
-      // Never break the response.
-    }
+  stampIfDue(this);
+  const previous =
+    (Object.getPrototypeOf(this) as ResponsePrototype)[PREVIOUS_WRITE_HEAD] ??
+    ServerResponse.prototype.writeHead;
+  return (previous as WriteHead).call(this, statusCode, reason, headers);
+}
+
+/** The per-response wrapper, for responses whose prototype is node's own (no express app). */
+function ownWriteHead(
+  this: StampingResponse,
+  statusCode: unknown,
+  reason: unknown,
+  headers: unknown,
+): ServerResponse {
+  stampIfDue(this);
+  return (this[OWN_WRITE_HEAD] as WriteHead).call(this, statusCode, reason, headers);
+}
+
+/** Makes sure the response's reply will be stamped when its headers are written. */
+function armReply(response: StampingResponse): void {
+  const prototype = Object.getPrototypeOf(response) as ResponsePrototype | null;
+  if (prototype !== null && prototype !== ServerResponse.prototype) {
+    // Installed once per app: here, on a parent app's prototype this one inherits from (mounted
+    // sub-apps), or by another copy of this package.
+    if (PREVIOUS_WRITE_HEAD in prototype) return;
+    prototype[PREVIOUS_WRITE_HEAD] = prototype.writeHead;
+    prototype.writeHead = prototypeWriteHead as unknown as WriteHead;
+    return;
   }
-  return this[WRITE_HEAD](statusCode, reason, headers);
+  if (response.writeHead === (ownWriteHead as unknown as WriteHead)) return;
+  response[OWN_WRITE_HEAD] = response.writeHead;
+  response.writeHead = ownWriteHead as unknown as WriteHead;
 }
 
 /**
@@ -116,7 +170,10 @@ export function lamportClock(
       if (!accepted) stampOptions = untrusted;
     }
     const exchange = receiveRequest(headers, header, stampOptions);
-    request.lamport = exchange;
+    const stamped = request as unknown as StampedRequest;
+    stamped.lamport = exchange;
+    if (respond !== 'if-carried') stamped[RESPOND] = respond;
+    const due = respond === 'always' || (respond === 'if-carried' && exchange.receive.carried);
     if (exchange.receive.rejected !== undefined && onRejected !== undefined) {
       try {
         onRejected(exchange.receive.rejected, request);
@@ -124,12 +181,7 @@ export function lamportClock(
         // Never break the request.
       }
     }
-    if (respond === 'always' || (respond === 'if-carried' && exchange.receive.carried)) {
-      const stamped = response as unknown as StampedResponse;
-      stamped[EXCHANGE] = exchange;
-      stamped[WRITE_HEAD] = stamped.writeHead;
-      stamped.writeHead = stampingWriteHead as unknown as WriteHead;
-    }
+    if (due) armReply(response as unknown as StampingResponse);
     next();
   };
 }
