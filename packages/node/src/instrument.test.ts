@@ -1,3 +1,4 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
 import http, { type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beginOutgoing, LamportClock, parseClockHeader } from '@tickline/clock';
@@ -92,6 +93,23 @@ describe('instrumentOutgoing', () => {
     // Send, receive without header (a local tick), twice; then nothing once undone.
     expect(seen).toEqual([['1;node="agent"'], ['3;node="agent"'], []]);
     expect(clock.read()).toBe(4);
+  });
+
+  it('stamps requests without the global agent where node has http.client.request.created', async () => {
+    const clock = new LamportClock({ node: 'agentless' });
+    reply = undefined;
+    seen.length = 0;
+    let created = false;
+    const onCreated = () => {
+      created = true;
+    };
+    diagnosticsChannel.subscribe('http.client.request.created', onCreated);
+    await withInstrumentation(clock, async () => {
+      await httpGet(`${base}/`, { agent: false });
+    });
+    diagnosticsChannel.unsubscribe('http.client.request.created', onCreated);
+    // Node 20 has no such channel: a request with agent: false needs a TicklineAgent there.
+    expect(seen).toEqual(created ? [['1;node="agentless"']] : [[]]);
   });
 
   it('never adds the header twice when another layer stamped the request in the same turn', async () => {
