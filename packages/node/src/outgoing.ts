@@ -9,6 +9,9 @@ import {
 } from '@tickline/clock';
 import type { OutgoingOptions, OutgoingTarget } from './options.js';
 
+/** How this package names its outgoing exchanges (`OutgoingExchange.layer`). */
+const LAYER = '@tickline/node';
+
 /**
  * The per-installation logic shared by the fetch/undici and node:http hooks: start the exchange of
  * a request (or adopt the one another layer started, docs/design.md §4) and merge its response.
@@ -40,12 +43,12 @@ export class OutgoingStamper {
     if (this.exchanges.has(request)) return undefined;
     const clock = this.options.clock;
     if (existingHeader === undefined) {
-      const exchange = beginOutgoing(clock === undefined ? {} : { clock });
+      const exchange = beginOutgoing(clock === undefined ? { layer: LAYER } : { clock, layer: LAYER });
       this.exchanges.set(request, exchange);
       return exchange.header;
     }
     // Another layer (the OpenTelemetry propagator) stamped it in this turn: adopt its exchange.
-    const pending = claimPendingOutgoing();
+    const pending = claimPendingOutgoing({ skipLayer: LAYER });
     if (pending !== undefined && pending.header === existingHeader) {
       this.exchanges.set(request, pending);
       return undefined;
