@@ -1,6 +1,12 @@
 import http, { type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { LamportClock, MAX_NODE_LENGTH, type ReceiveStamp } from '@tickline/clock';
+import {
+  findIncoming,
+  LamportClock,
+  MAX_NODE_LENGTH,
+  type ReceiveStamp,
+  receiveRequest,
+} from '@tickline/clock';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LamportClockOptions, lamportClock } from './index.js';
@@ -186,6 +192,31 @@ describe('lamportClock middleware', () => {
     expect(Object.hasOwn(http.ServerResponse.prototype, Symbol.for('@tickline/express/writeHead'))).toBe(
       false,
     );
+  });
+
+  it('reuses the exchange another layer (the OpenTelemetry propagator) made for the same request', async () => {
+    const clock = new LamportClock({ node: 'shared' });
+    const app = express();
+    app.use(lamportClock({ clock }));
+    app.get('/', (request, response) => {
+      response.json({
+        same: request.lamport === findIncoming(request.headers),
+        receive: request.lamport?.receive.clock,
+      });
+    });
+    // What @opentelemetry/instrumentation-http does before any listener: extract from req.headers.
+    const server = http.createServer((request, response) => {
+      receiveRequest(request.headers, request.headers['lamport-clock'], { clock });
+      app(request, response);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+      headers: { 'lamport-clock': '50' },
+    });
+    expect(await response.json()).toEqual({ same: true, receive: 51 });
+    expect(response.headers.get('lamport-clock')).toBe('52;node="shared"');
+    expect(clock.read()).toBe(52);
   });
 
   it('answers every hostile header with its normal 200 and never moves the clock toward it', async () => {
