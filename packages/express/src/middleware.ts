@@ -77,13 +77,13 @@ interface StampingResponse {
 type ResponsePrototype = { writeHead: WriteHead; [PREVIOUS_WRITE_HEAD]?: WriteHead };
 
 function stampIfDue(response: StampingResponse): void {
-  const request = response.req;
-  if (request === undefined || response.headersSent) return;
-  const exchange = request.lamport;
-  if (exchange === undefined) return;
-  const respond = request[RESPOND];
-  if (respond === 'never' || (respond === undefined && !exchange.receive.carried)) return;
   try {
+    const request = response.req;
+    if (request === undefined || response.headersSent) return;
+    const exchange = request.lamport;
+    if (exchange === undefined) return;
+    const respond = request[RESPOND];
+    if (respond === 'never' || (respond === undefined && !exchange.receive.carried)) return;
     response.setHeader(CLOCK_HEADER, stampReply(exchange));
   } catch {
     // Never break the response.
