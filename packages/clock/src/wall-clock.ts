@@ -8,9 +8,13 @@ export interface WallClock {
  * The platform's wall clock, read the way OpenTelemetry reads span times
  * (`performance.timeOrigin + performance.now()`), so event times and span times agree.
  */
-export const systemWallClock: WallClock = {
-  now: () => performance.timeOrigin + performance.now(),
-};
+export const systemWallClock: WallClock = createSystemWallClock();
+
+function createSystemWallClock(): WallClock {
+  // The time origin is fixed for the life of the process; its getter costs ~100 ns a read here.
+  const origin = performance.timeOrigin;
+  return { now: () => origin + performance.now() };
+}
 
 /** Whole microseconds since the Unix epoch from a wall clock (a safe integer until the year 2255). */
 export function nowMicros(wallClock: WallClock = systemWallClock): number {
