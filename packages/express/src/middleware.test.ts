@@ -219,6 +219,16 @@ describe('lamportClock middleware', () => {
     expect(clock.read()).toBe(52);
   });
 
+  it('still answers when the clock is exhausted and cannot tick', async () => {
+    const port = await serve({
+      clock: new LamportClock({ node: 'spent', initial: Number.MAX_SAFE_INTEGER }),
+    });
+    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { 'lamport-clock': '5' } });
+    expect(response.status).toBe(200);
+    await response.text();
+    expect(response.headers.get('lamport-clock')).toBeNull();
+  });
+
   it('answers every hostile header with its normal 200 and never moves the clock toward it', async () => {
     const clock = new LamportClock({ node: 'target', initial: 100 });
     const rejected: string[] = [];

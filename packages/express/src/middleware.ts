@@ -157,6 +157,15 @@ export function lamportClock(
   const untrusted: StampOptions = { ...trusted, trusted: false };
 
   return function lamportClockMiddleware(request, response, next) {
+    try {
+      receive(request, response);
+    } catch {
+      // Never break the request (a clock at Number.MAX_SAFE_INTEGER cannot tick).
+    }
+    next();
+  };
+
+  function receive(request: Request, response: Response): void {
     const headers = (request as IncomingMessage).headers;
     const header = headers[CLOCK_HEADER];
     let stampOptions = trusted;
@@ -182,6 +191,5 @@ export function lamportClock(
       }
     }
     if (due) armReply(response as unknown as StampingResponse);
-    next();
-  };
+  }
 }

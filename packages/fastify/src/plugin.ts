@@ -56,10 +56,7 @@ const ticklinePlugin: FastifyPluginCallback<TicklineOptions> = (fastify, options
   if (options.maxForwardJump !== undefined) trusted.maxForwardJump = options.maxForwardJump;
   const untrusted: StampOptions = { ...trusted, trusted: false };
 
-  fastify.decorateRequest('lamport', null);
-
-  // The receive: onRequest runs first for every request, before the body is read.
-  fastify.addHook('onRequest', (request, _reply, next) => {
+  function receive(request: FastifyRequest): void {
     const headers = request.raw.headers;
     const header = headers[CLOCK_HEADER];
     let stampOptions = trusted;
@@ -80,6 +77,17 @@ const ticklinePlugin: FastifyPluginCallback<TicklineOptions> = (fastify, options
       } catch {
         // Never break the request.
       }
+    }
+  }
+
+  fastify.decorateRequest('lamport', null);
+
+  // The receive: onRequest runs first for every request, before the body is read.
+  fastify.addHook('onRequest', (request, _reply, next) => {
+    try {
+      receive(request);
+    } catch {
+      // Never break the request (a clock at Number.MAX_SAFE_INTEGER cannot tick).
     }
     next();
   });
