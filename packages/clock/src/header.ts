@@ -269,8 +269,9 @@ function parseCommonForm(value: string): ParsedClockHeader | undefined {
   }
   if (i === 0 || i > MAX_CLOCK_DIGITS) return undefined;
   if (i === length) return { ok: true, clock };
+  const cached = nodeCache.suffix;
+  if (length - i === cached.length && value.endsWith(cached)) return { ok: true, clock, node: nodeCache.node };
   const suffix = value.slice(i);
-  if (suffix === nodeCache.suffix) return { ok: true, clock, node: nodeCache.node };
   if (!suffix.startsWith(NODE_PREFIX) || suffix.charCodeAt(suffix.length - 1) !== DQUOTE) return undefined;
   const end = suffix.length - 1;
   if (end <= NODE_PREFIX.length || end - NODE_PREFIX.length > MAX_NODE_LENGTH) return undefined;
