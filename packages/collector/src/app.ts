@@ -34,7 +34,7 @@ export interface AppOptions {
   retryAfterSeconds?: number;
   /** Options passed to the analysis (`minLatencyMs`, `referenceDomain`). */
   analysis?: AnalyzeOptions;
-  /** Most spans `/api/window`, `/api/anomalies` and `/api/offsets` analyse. Default 200,000. */
+  /** Most spans `/api/window`, `/api/anomalies` and `/api/offsets` analyse. Default 100,000. */
   maxWindowSpans?: number;
   /** Window used by the window endpoints when `from`/`to` are absent, ms. Default 1 hour. */
   defaultWindowMs?: number;
@@ -130,7 +130,7 @@ export function buildApp(
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const retryAfter = String(options.retryAfterSeconds ?? 1);
   const analysisOptions = options.analysis ?? {};
-  const maxWindowSpans = options.maxWindowSpans ?? 200_000;
+  const maxWindowSpans = options.maxWindowSpans ?? 100_000;
   const defaultWindowMs = options.defaultWindowMs ?? 60 * 60 * 1000;
   const now = options.now ?? Date.now;
   const queue = new WriteQueue(store, options.queue);

@@ -2,7 +2,7 @@ export type { AppOptions } from './app.js';
 export { buildApp } from './app.js';
 export type { Collector, CollectorOptions } from './collector.js';
 export { createCollector } from './collector.js';
-export { DEFAULT_STORE, openStore, StoreUrlError } from './store/open.js';
+export { DEFAULT_STORE, openStore, StoreOpenError, StoreUrlError } from './store/open.js';
 export type { PostgresStoreOptions } from './store/postgres.js';
 export { PostgresSpanStore } from './store/postgres.js';
 export type { SqliteStoreOptions } from './store/sqlite.js';

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanRecord } from '@tickline/causal';
@@ -187,6 +187,17 @@ describe('openStore', () => {
       /@tickline\/collector: unsupported store 'mysql:\/\/x'. Use sqlite:PATH/,
     );
     await expect(openStore('sqlite:x.db?synchronous=maybe')).rejects.toThrow(/unsupported store/);
+  });
+
+  it('says which store could not be opened', async () => {
+    await expect(openStore('postgres://tickline:secret@127.0.0.1:1/none')).rejects.toThrow(
+      /@tickline\/collector: cannot open store postgres:\/\/tickline@127\.0\.0\.1:1\/none: .*Check the path or URL/,
+    );
+    const notADirectory = join(directory, 'not-a-directory');
+    await writeFile(notADirectory, '');
+    await expect(openStore(`sqlite:${notADirectory}/x.db`)).rejects.toThrow(
+      /cannot open store sqlite:.*not-a-directory/,
+    );
   });
 
   it('opens sqlite with synchronous=full', async () => {
