@@ -9,7 +9,10 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const topics = readdirSync(here, { withFileTypes: true })
   .filter((entry) => entry.isDirectory() && entry.name !== 'node_modules')
-  .map((entry) => ({ name: entry.name, files: readdirSync(join(here, entry.name)).filter((f) => /\.bench\.m?js$/.test(f)) }))
+  .map((entry) => ({
+    name: entry.name,
+    files: readdirSync(join(here, entry.name)).filter((f) => /\.bench\.m?js$/.test(f)),
+  }))
   .filter((topic) => topic.files.length > 0);
 
 const wanted = process.argv[2];
@@ -24,6 +27,8 @@ if (topic === undefined || !existsSync(join(here, wanted))) {
   process.exit(2);
 }
 for (const file of topic.files) {
-  const result = spawnSync(process.execPath, [join(here, wanted, file), ...process.argv.slice(3)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, [join(here, wanted, file), ...process.argv.slice(3)], {
+    stdio: 'inherit',
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

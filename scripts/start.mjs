@@ -23,7 +23,9 @@ const demo = await startDemo({ collectorUrl: url, requestsPerSecond });
 console.log(`\nTickline is running: open ${url}/\n`);
 console.log(`  collector  ${url}  (OTLP/HTTP at ${url}/v1/traces, store ${store})`);
 for (const [name, serviceUrl] of Object.entries(demo.urls)) console.log(`  ${name.padEnd(10)} ${serviceUrl}`);
-console.log(`  traffic    ${requestsPerSecond} checkouts/s through storefront → orders → payments, inventory\n`);
+console.log(
+  `  traffic    ${requestsPerSecond} checkouts/s through storefront → orders → payments, inventory\n`,
+);
 
 let stopping = false;
 async function stop() {

@@ -24,7 +24,9 @@ const peer = new LamportClock({ node: 'payments/0a1b2c3d' });
 let sink = 0;
 
 // Headers as they arrive from the wire: flat strings decoded from bytes, one per message.
-const incomingLamport = Array.from({ length: 1024 }, () => Buffer.from(peer.send().header).toString('latin1'));
+const incomingLamport = Array.from({ length: 1024 }, () =>
+  Buffer.from(peer.send().header).toString('latin1'),
+);
 
 function lamportHop(n) {
   for (let i = 0; i < n; i++) {
@@ -50,7 +52,8 @@ function w3cHop(n) {
 lamportHop(200_000);
 w3cHop(200_000);
 const results = [];
-for (let i = 0; i < 2; i++) results.push(measure('w3c extract+inject', w3cHop), measure('lamport parse+merge+format', lamportHop));
+for (let i = 0; i < 2; i++)
+  results.push(measure('w3c extract+inject', w3cHop), measure('lamport parse+merge+format', lamportHop));
 const w3cNs = Math.min(...results.filter((r) => r.label.startsWith('w3c')).map((r) => r.nsPerCall));
 const lamportNs = Math.min(...results.filter((r) => r.label.startsWith('lamport')).map((r) => r.nsPerCall));
 console.log(`W3C traceparent extract + inject : ${w3cNs.toFixed(1)} ns/hop`);

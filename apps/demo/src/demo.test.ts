@@ -13,7 +13,11 @@ let demo: Demo | undefined;
 
 beforeAll(async () => {
   directory = mkdtempSync(join(tmpdir(), 'tickline-demo-'));
-  collector = await createCollector({ store: `sqlite:${join(directory, 'spans.db')}`, port: 0, viewerDir: null });
+  collector = await createCollector({
+    store: `sqlite:${join(directory, 'spans.db')}`,
+    port: 0,
+    viewerDir: null,
+  });
   url = await collector.listen();
   demo = await startDemo({ collectorUrl: url, requestsPerSecond: 0 });
 });
@@ -24,10 +28,18 @@ afterAll(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-async function getJson(path: string) {
+interface Json {
+  traces: Array<{ traceId: string; services: string[]; spanCount: number }>;
+  consistent: boolean;
+  anomalies: Array<{ kind: string }>;
+  edges: Array<{ type: string }>;
+  offsets: Array<{ domain: string; reference: string; lowMs: number; highMs: number }>;
+}
+
+async function getJson(path: string): Promise<Json> {
   const response = await fetch(`${url}${path}`);
   expect(response.status).toBe(200);
-  return response.json();
+  return (await response.json()) as Json;
 }
 
 it('sends checkouts through four services whose traces the collector analyses, recovering the simulated clock offsets', async () => {
@@ -42,11 +54,13 @@ it('sends checkouts through four services whose traces the collector analyses, r
     expect(trace.services.sort()).toEqual(['inventory', 'orders', 'payments', 'storefront']);
     expect(trace.spanCount).toBeGreaterThanOrEqual(7);
   }
-  const analysis = await getJson(`/api/traces/${traces[0].traceId}`);
+  const analysis = await getJson(`/api/traces/${traces[0]?.traceId}`);
   expect(analysis.consistent).toBe(true);
-  expect(analysis.anomalies.filter((a: { kind: string }) => a.kind === 'clock-condition-violation')).toEqual([]);
+  expect(analysis.anomalies.filter((a: { kind: string }) => a.kind === 'clock-condition-violation')).toEqual(
+    [],
+  );
   // Every message edge is an exact (node, clock) match, not a parent/child guess.
-  const messages = analysis.edges.filter((edge: { type: string }) => edge.type === 'message');
+  const messages = analysis.edges.filter((edge) => edge.type === 'message');
   expect(messages.length).toBeGreaterThanOrEqual(6);
 
   // Over the whole window, each host's offset interval contains the simulated truth.
@@ -58,5 +72,9 @@ it('sends checkouts through four services whose traces the collector analyses, r
     expect(offset.lowMs).toBeLessThanOrEqual(truth + toleranceMs);
     expect(offset.highMs).toBeGreaterThanOrEqual(truth - toleranceMs);
   }
-  expect(offsets.map((offset: { domain: string }) => offset.domain).sort()).toEqual(['host-a', 'host-b', 'host-c']);
+  expect(offsets.map((offset) => offset.domain).sort()).toEqual([
+    'host-a',
+    'host-b',
+    'host-c',
+  ]);
 });

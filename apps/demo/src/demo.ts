@@ -22,17 +22,26 @@ export interface Demo {
 
 // The services always run from the build (tests import this file from src/).
 const entry = fileURLToPath(
-  new URL(import.meta.url.endsWith('.ts') ? '../dist/service-process.js' : './service-process.js', import.meta.url),
+  new URL(
+    import.meta.url.endsWith('.ts') ? '../dist/service-process.js' : './service-process.js',
+    import.meta.url,
+  ),
 );
 
 function startProcess(service: string, peers: Record<string, string>, tracesUrl: string) {
   const child = fork(entry, [], {
-    env: { ...process.env, OTEL_SERVICE_NAME: service, TICKLINE_DEMO: JSON.stringify({ service, peers, tracesUrl }) },
+    env: {
+      ...process.env,
+      OTEL_SERVICE_NAME: service,
+      TICKLINE_DEMO: JSON.stringify({ service, peers, tracesUrl }),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise<{ child: ChildProcess; url: string }>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`@tickline/demo: service ${service} exited with code ${code}`)));
+    child.once('exit', (code) =>
+      reject(new Error(`@tickline/demo: service ${service} exited with code ${code}`)),
+    );
     child.on('message', (message: { ready?: string }) => {
       if (message.ready !== undefined) resolve({ child, url: message.ready });
     });

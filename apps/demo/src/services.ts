@@ -50,7 +50,10 @@ function httpGetJson(url: string): Promise<unknown> {
 const jitter = (base: number) => base + Math.floor(Math.random() * base);
 
 /** Starts the service's HTTP server on 127.0.0.1 (port 0) and resolves to its base URL. */
-export async function startService(spec: ServiceSpec, peers: Record<string, string>): Promise<{ url: string; close(): Promise<void> }> {
+export async function startService(
+  spec: ServiceSpec,
+  peers: Record<string, string>,
+): Promise<{ url: string; close(): Promise<void> }> {
   if (spec.framework === 'express') {
     const { default: express } = await import('express');
     const { lamportClock } = await import('@tickline/express');

@@ -29,13 +29,17 @@ export function startTelemetry(options: TelemetryOptions): { shutdown(): Promise
     resource: resourceFromAttributes({ 'service.name': options.service, 'host.name': options.host }),
     spanProcessors: [
       new LamportSpanProcessor(),
-      new BatchSpanProcessor(new OTLPTraceExporter({ url: options.tracesUrl }), { scheduledDelayMillis: 500 }),
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: options.tracesUrl }), {
+        scheduledDelayMillis: 500,
+      }),
     ],
   });
   // register() installs the propagator globally; a later propagation.setGlobalPropagator() would be
   // refused by @opentelemetry/api as a duplicate registration.
   provider.register({
-    propagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new LamportPropagator()] }),
+    propagator: new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new LamportPropagator()],
+    }),
   });
   registerInstrumentations({ instrumentations: [new HttpInstrumentation(), new UndiciInstrumentation()] });
   const undoOutgoing = instrumentOutgoing();

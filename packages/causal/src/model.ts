@@ -19,7 +19,13 @@ export type SpanKind = (typeof SpanKind)[keyof typeof SpanKind];
  * An attribute value. OTLP `intValue` becomes a `number` when it is a safe integer, else a
  * decimal `string`; `bytesValue` becomes a lowercase hex string; arrays and key/value lists nest.
  */
-export type AttributeValue = string | number | boolean | null | AttributeValue[] | { [key: string]: AttributeValue };
+export type AttributeValue =
+  | string
+  | number
+  | boolean
+  | null
+  | AttributeValue[]
+  | { [key: string]: AttributeValue };
 
 /** Flattened OTLP attributes: key → value. */
 export type Attributes = Record<string, AttributeValue>;

@@ -19,6 +19,8 @@ export class RemoteClockRejectedError extends Error {
 export class ClockExhaustedError extends Error {
   override readonly name = 'ClockExhaustedError';
   constructor() {
-    super('@tickline/clock: the clock reached Number.MAX_SAFE_INTEGER and cannot advance; restart the process with a new node id');
+    super(
+      '@tickline/clock: the clock reached Number.MAX_SAFE_INTEGER and cannot advance; restart the process with a new node id',
+    );
   }
 }

@@ -18,7 +18,12 @@ describe('incoming exchanges', () => {
     const first = receiveRequest(headers, headers['lamport-clock'], { clock });
     const second = receiveRequest(headers, headers['lamport-clock'], { clock });
     expect(second).toBe(first);
-    expect(first.receive).toMatchObject({ clock: 42, remote: { clock: 41, node: 'client' }, carried: true, rejected: undefined });
+    expect(first.receive).toMatchObject({
+      clock: 42,
+      remote: { clock: 41, node: 'client' },
+      carried: true,
+      rejected: undefined,
+    });
     expect(clock.read()).toBe(42);
     expect(findIncoming(headers)).toBe(first);
   });
@@ -34,11 +39,24 @@ describe('incoming exchanges', () => {
 
   it('tick without merging when the header is rejected or the sender untrusted', () => {
     const clock = new LamportClock({ node: 'server', maxForwardJump: 100 });
-    expect(receiveRequest({}, '5000', { clock }).receive).toMatchObject({ clock: 1, remote: undefined, carried: true });
+    expect(receiveRequest({}, '5000', { clock }).receive).toMatchObject({
+      clock: 1,
+      remote: undefined,
+      carried: true,
+    });
     expect(receiveRequest({}, 'junk', { clock }).receive.rejected).toMatch(/malformed/);
-    expect(receiveRequest({}, '50', { clock, trusted: false }).receive).toMatchObject({ clock: 3, rejected: 'untrusted sender' });
-    expect(receiveRequest({}, undefined, { clock }).receive).toMatchObject({ clock: 4, carried: false, rejected: undefined });
-    expect(receiveRequest({}, '10', { clock, maxForwardJump: 2 }).receive.rejected).toMatch(/maxForwardJump 2/);
+    expect(receiveRequest({}, '50', { clock, trusted: false }).receive).toMatchObject({
+      clock: 3,
+      rejected: 'untrusted sender',
+    });
+    expect(receiveRequest({}, undefined, { clock }).receive).toMatchObject({
+      clock: 4,
+      carried: false,
+      rejected: undefined,
+    });
+    expect(receiveRequest({}, '10', { clock, maxForwardJump: 2 }).receive.rejected).toMatch(
+      /maxForwardJump 2/,
+    );
   });
 });
 

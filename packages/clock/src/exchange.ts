@@ -82,7 +82,8 @@ function receiveEvent(header: string | readonly string[] | undefined, options: S
       const outcome = clock.tryReceive(parsed.clock);
       if (outcome.accepted) {
         value = outcome.clock;
-        remote = parsed.node === undefined ? { clock: parsed.clock } : { clock: parsed.clock, node: parsed.node };
+        remote =
+          parsed.node === undefined ? { clock: parsed.clock } : { clock: parsed.clock, node: parsed.node };
       } else rejected = outcome.message;
     }
   } else if (carried) rejected = parsed.message;

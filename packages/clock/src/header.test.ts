@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { MAX_NODE_LENGTH, MAX_WIRE_CLOCK } from './constants.js';
 import { formatClockHeader, parseClockHeader } from './header.js';
 
-const nodeId = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: MAX_NODE_LENGTH });
+const nodeId = fc.string({
+  unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  minLength: 1,
+  maxLength: MAX_NODE_LENGTH,
+});
 const wireClock = fc.integer({ min: 0, max: MAX_WIRE_CLOCK });
 
 /** Bad and hostile values: every one must be rejected. */
@@ -42,12 +46,20 @@ const HOSTILE_HEADERS: string[] = [
 
 describe('parseClockHeader', () => {
   it('reads the clock and the node of a valid value', () => {
-    expect(parseClockHeader('1042;node="orders/7f3c2a1b"')).toEqual({ ok: true, clock: 1042, node: 'orders/7f3c2a1b' });
+    expect(parseClockHeader('1042;node="orders/7f3c2a1b"')).toEqual({
+      ok: true,
+      clock: 1042,
+      node: 'orders/7f3c2a1b',
+    });
     expect(parseClockHeader('7')).toEqual({ ok: true, clock: 7 });
   });
 
   it('ignores unknown parameters of every RFC 8941 bare-item type', () => {
-    expect(parseClockHeader('12;a=1;b=2.5;c="s";d=tok/en;e=:YWJj:;f=?0;g;node="n";*h=-3')).toEqual({ ok: true, clock: 12, node: 'n' });
+    expect(parseClockHeader('12;a=1;b=2.5;c="s";d=tok/en;e=:YWJj:;f=?0;g;node="n";*h=-3')).toEqual({
+      ok: true,
+      clock: 12,
+      node: 'n',
+    });
   });
 
   it('unescapes quotes and backslashes in the node id', () => {
@@ -66,14 +78,16 @@ describe('parseClockHeader', () => {
     expect(parseClockHeader([])).toMatchObject({ ok: false, reason: 'missing' });
   });
 
-  it.each(HOSTILE_HEADERS.map((value) => [value.length > 40 ? `${value.slice(0, 20)}… (${value.length} chars)` : JSON.stringify(value), value]))(
-    'rejects %s',
-    (_label, value) => {
-      const parsed = parseClockHeader(value);
-      expect(parsed.ok).toBe(false);
-      if (!parsed.ok) expect(parsed.message.length).toBeGreaterThan(0);
-    },
-  );
+  it.each(
+    HOSTILE_HEADERS.map((value) => [
+      value.length > 40 ? `${value.slice(0, 20)}… (${value.length} chars)` : JSON.stringify(value),
+      value,
+    ]),
+  )('rejects %s', (_label, value) => {
+    const parsed = parseClockHeader(value);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message.length).toBeGreaterThan(0);
+  });
 
   it('rejects a 1 MB value quickly', () => {
     const huge = '1'.repeat(1 << 20);
@@ -86,27 +100,37 @@ describe('parseClockHeader', () => {
 
   it('never throws, whatever the input', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), fc.array(fc.string(), { maxLength: 20 })), (value) => {
-        const parsed = parseClockHeader(value);
-        if (parsed.ok) {
-          expect(Number.isSafeInteger(parsed.clock)).toBe(true);
-          expect(parsed.clock).toBeGreaterThanOrEqual(0);
-          expect(parsed.clock).toBeLessThanOrEqual(MAX_WIRE_CLOCK);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.array(fc.string(), { maxLength: 20 }),
+        ),
+        (value) => {
+          const parsed = parseClockHeader(value);
+          if (parsed.ok) {
+            expect(Number.isSafeInteger(parsed.clock)).toBe(true);
+            expect(parsed.clock).toBeGreaterThanOrEqual(0);
+            expect(parsed.clock).toBeLessThanOrEqual(MAX_WIRE_CLOCK);
+          }
+        },
+      ),
       { numRuns: 5000 },
     );
   });
 
   it('accepts only what RFC 8941 allows for the integer: a decimal string round trips exactly', () => {
     fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('0', '1', '9', '-', '+', '.', 'e', 'x', ' '), maxLength: 20 }), (value) => {
-        const parsed = parseClockHeader(value);
-        const trimmed = value.trim();
-        const valid = /^\d{1,15}$/.test(trimmed);
-        if (!value.includes(',')) expect(parsed.ok).toBe(valid);
-        if (parsed.ok && valid) expect(parsed.clock).toBe(Number(trimmed));
-      }),
+      fc.property(
+        fc.string({ unit: fc.constantFrom('0', '1', '9', '-', '+', '.', 'e', 'x', ' '), maxLength: 20 }),
+        (value) => {
+          const parsed = parseClockHeader(value);
+          const trimmed = value.trim();
+          const valid = /^\d{1,15}$/.test(trimmed);
+          if (!value.includes(',')) expect(parsed.ok).toBe(valid);
+          if (parsed.ok && valid) expect(parsed.clock).toBe(Number(trimmed));
+        },
+      ),
       { numRuns: 5000 },
     );
   });

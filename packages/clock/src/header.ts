@@ -35,8 +35,10 @@ const isLcAlpha = (c: number) => c >= 0x61 && c <= 0x7a;
 const isAlpha = (c: number) => (c >= 0x41 && c <= 0x5a) || isLcAlpha(c);
 // RFC 9110 tchar, plus ":" and "/" as RFC 8941 §3.3.4 allows in tokens.
 const TOKEN_CHARS = "!#$%&'*+-.^_`|~:/";
-const isTokenChar = (c: number) => isAlpha(c) || isDigit(c) || (c < 0x80 && TOKEN_CHARS.includes(String.fromCharCode(c)));
-const isKeyChar = (c: number) => isLcAlpha(c) || isDigit(c) || c === 0x5f || c === 0x2d || c === 0x2e || c === 0x2a;
+const isTokenChar = (c: number) =>
+  isAlpha(c) || isDigit(c) || (c < 0x80 && TOKEN_CHARS.includes(String.fromCharCode(c)));
+const isKeyChar = (c: number) =>
+  isLcAlpha(c) || isDigit(c) || c === 0x5f || c === 0x2d || c === 0x2e || c === 0x2a;
 const isBase64Char = (c: number) => isAlpha(c) || isDigit(c) || c === 0x2b || c === 0x2f || c === 0x3d;
 
 /** Thrown internally while parsing one list member; never escapes {@link parseClockHeader}. */
@@ -89,7 +91,8 @@ class Parser {
         if (digits > 12) this.fail('decimal with more than 12 integer digits');
         decimal = true;
       } else digits++;
-      if (!decimal && digits > MAX_CLOCK_DIGITS) this.fail(`integer with more than ${MAX_CLOCK_DIGITS} digits`);
+      if (!decimal && digits > MAX_CLOCK_DIGITS)
+        this.fail(`integer with more than ${MAX_CLOCK_DIGITS} digits`);
       this.position++;
       c = this.peek();
     }
@@ -192,7 +195,8 @@ class Parser {
       if (key === 'node') {
         if (typeof value !== 'string') this.fail('node parameter must be a String');
         if (value.length === 0) this.fail('node parameter is empty');
-        if (value.length > MAX_NODE_LENGTH) this.fail(`node parameter longer than ${MAX_NODE_LENGTH} characters`);
+        if (value.length > MAX_NODE_LENGTH)
+          this.fail(`node parameter longer than ${MAX_NODE_LENGTH} characters`);
         node = value;
         nodeSeen = true;
       } else if (key === 'c') {
@@ -206,7 +210,11 @@ class Parser {
   }
 }
 
-function parseList(value: string, members: Array<ClockStamp & { logical?: number }>, failures: string[]): void {
+function parseList(
+  value: string,
+  members: Array<ClockStamp & { logical?: number }>,
+  failures: string[],
+): void {
   const parser = new Parser(value);
   parser.skipSpaces();
   if (parser.peek() === -1) {
@@ -270,7 +278,8 @@ function parseCommonForm(value: string): ParsedClockHeader | undefined {
   if (i === 0 || i > MAX_CLOCK_DIGITS) return undefined;
   if (i === length) return { ok: true, clock };
   const cached = nodeCache.suffix;
-  if (length - i === cached.length && value.endsWith(cached)) return { ok: true, clock, node: nodeCache.node };
+  if (length - i === cached.length && value.endsWith(cached))
+    return { ok: true, clock, node: nodeCache.node };
   const suffix = value.slice(i);
   if (!suffix.startsWith(NODE_PREFIX) || suffix.charCodeAt(suffix.length - 1) !== DQUOTE) return undefined;
   const end = suffix.length - 1;
@@ -289,26 +298,42 @@ function parseCommonForm(value: string): ParsedClockHeader | undefined {
 export function parseMembers(
   value: string | readonly string[] | undefined | null,
   header: string,
-): { ok: true; members: Array<ClockStamp & { logical?: number }> } | { ok: false; reason: HeaderRejection; message: string } {
-  if (value === undefined || value === null) return { ok: false, reason: 'missing', message: `no ${header} header` };
+):
+  | { ok: true; members: Array<ClockStamp & { logical?: number }> }
+  | { ok: false; reason: HeaderRejection; message: string } {
+  if (value === undefined || value === null)
+    return { ok: false, reason: 'missing', message: `no ${header} header` };
   const lines = typeof value === 'string' ? [value] : value;
   if (lines.length === 0) return { ok: false, reason: 'missing', message: `no ${header} header` };
   if (lines.length > MAX_HEADER_MEMBERS) {
-    return { ok: false, reason: 'too-long', message: `more than ${MAX_HEADER_MEMBERS} ${header} header lines` };
+    return {
+      ok: false,
+      reason: 'too-long',
+      message: `more than ${MAX_HEADER_MEMBERS} ${header} header lines`,
+    };
   }
   let total = 0;
   for (const line of lines) {
-    if (typeof line !== 'string') return { ok: false, reason: 'malformed', message: 'header value is not a string' };
+    if (typeof line !== 'string')
+      return { ok: false, reason: 'malformed', message: 'header value is not a string' };
     total += line.length;
   }
   if (total > MAX_HEADER_LENGTH) {
-    return { ok: false, reason: 'too-long', message: `${header} longer than ${MAX_HEADER_LENGTH} characters` };
+    return {
+      ok: false,
+      reason: 'too-long',
+      message: `${header} longer than ${MAX_HEADER_LENGTH} characters`,
+    };
   }
   const members: Array<ClockStamp & { logical?: number }> = [];
   const failures: string[] = [];
   for (const line of lines) parseList(line, members, failures);
   if (members.length === 0) {
-    return { ok: false, reason: 'malformed', message: `malformed ${header}: ${failures[0] ?? 'empty value'}` };
+    return {
+      ok: false,
+      reason: 'malformed',
+      message: `malformed ${header}: ${failures[0] ?? 'empty value'}`,
+    };
   }
   return { ok: true, members };
 }
@@ -329,7 +354,9 @@ export function parseClockHeader(value: string | readonly string[] | undefined |
   if (!parsed.ok) return parsed;
   let best = parsed.members[0] as ClockStamp;
   for (const member of parsed.members) if (member.clock > best.clock) best = member;
-  return best.node === undefined ? { ok: true, clock: best.clock } : { ok: true, clock: best.clock, node: best.node };
+  return best.node === undefined
+    ? { ok: true, clock: best.clock }
+    : { ok: true, clock: best.clock, node: best.node };
 }
 
 /** @internal RFC 8941 §4.1.6 sf-string serialisation, for printable ASCII only. */
@@ -337,7 +364,10 @@ export function serializeString(value: string): string {
   let out = '"';
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e) throw new RangeError(`@tickline/clock: node id contains a character RFC 8941 strings cannot carry (code ${c}); use printable ASCII`);
+    if (c < 0x20 || c > 0x7e)
+      throw new RangeError(
+        `@tickline/clock: node id contains a character RFC 8941 strings cannot carry (code ${c}); use printable ASCII`,
+      );
     if (c === DQUOTE || c === BACKSLASH) out += '\\';
     out += value[i];
   }
@@ -351,11 +381,15 @@ export function serializeString(value: string): string {
  */
 export function formatClockHeader(clock: number, node?: string): string {
   if (!Number.isSafeInteger(clock) || clock < 0 || clock > 999_999_999_999_999) {
-    throw new RangeError(`@tickline/clock: clock ${clock} cannot be sent: it must be an integer from 0 to 999999999999999`);
+    throw new RangeError(
+      `@tickline/clock: clock ${clock} cannot be sent: it must be an integer from 0 to 999999999999999`,
+    );
   }
   if (node === undefined) return String(clock);
   if (node.length === 0 || node.length > MAX_NODE_LENGTH) {
-    throw new RangeError(`@tickline/clock: node id must have 1 to ${MAX_NODE_LENGTH} characters, got ${node.length}`);
+    throw new RangeError(
+      `@tickline/clock: node id must have 1 to ${MAX_NODE_LENGTH} characters, got ${node.length}`,
+    );
   }
   return `${clock};node=${serializeString(node)}`;
 }

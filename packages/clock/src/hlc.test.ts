@@ -31,7 +31,12 @@ describe('HybridLogicalClock', () => {
         fc.array(
           fc.record({
             advance: fc.integer({ min: -50, max: 50 }),
-            remote: fc.option(fc.record({ ahead: fc.integer({ min: -1000, max: 400 }), logical: fc.integer({ min: 0, max: 10 }) })),
+            remote: fc.option(
+              fc.record({
+                ahead: fc.integer({ min: -1000, max: 400 }),
+                logical: fc.integer({ min: 0, max: 10 }),
+              }),
+            ),
           }),
           { maxLength: 100 },
         ),
@@ -46,7 +51,10 @@ describe('HybridLogicalClock', () => {
             let next: HlcTimestamp;
             if (step.remote === null) next = clock.now();
             else {
-              const remote = { wallMs: Math.floor(state.time) + step.remote.ahead, logical: step.remote.logical };
+              const remote = {
+                wallMs: Math.floor(state.time) + step.remote.ahead,
+                logical: step.remote.logical,
+              };
               const outcome = clock.tryReceive(remote);
               expect(outcome.accepted).toBe(true);
               if (!outcome.accepted) return;
@@ -66,18 +74,27 @@ describe('HybridLogicalClock', () => {
     const { wallClock } = manualWallClock(10_000);
     const clock = new HybridLogicalClock({ node: 'n', wallClock, maxOffset: 500 });
     const before = clock.now();
-    expect(clock.tryReceive({ wallMs: 10_501, logical: 0 })).toMatchObject({ accepted: false, reason: 'max-offset' });
+    expect(clock.tryReceive({ wallMs: 10_501, logical: 0 })).toMatchObject({
+      accepted: false,
+      reason: 'max-offset',
+    });
     expect(clock.read()).toEqual(before);
   });
 
   it('round-trips its header', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 999_999_999_999_999 }), fc.integer({ min: 0, max: 2 ** 31 - 1 }), (wallMs, logical) => {
-        const parsed = parseHlcHeader(formatHlcHeader({ wallMs, logical }, 'svc/1'));
-        expect(parsed).toEqual({ ok: true, timestamp: { wallMs, logical }, node: 'svc/1' });
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 999_999_999_999_999 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        (wallMs, logical) => {
+          const parsed = parseHlcHeader(formatHlcHeader({ wallMs, logical }, 'svc/1'));
+          expect(parsed).toEqual({ ok: true, timestamp: { wallMs, logical }, node: 'svc/1' });
+        },
+      ),
     );
-    expect(formatHlcHeader({ wallMs: 1732233600123, logical: 5 }, 'orders/7f3c2a1b')).toBe('1732233600123;c=5;node="orders/7f3c2a1b"');
+    expect(formatHlcHeader({ wallMs: 1732233600123, logical: 5 }, 'orders/7f3c2a1b')).toBe(
+      '1732233600123;c=5;node="orders/7f3c2a1b"',
+    );
     expect(parseHlcHeader('1732233600123;c=1.5')).toMatchObject({ ok: false });
   });
 });

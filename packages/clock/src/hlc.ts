@@ -98,7 +98,11 @@ export class HybridLogicalClock {
       remote.logical < 0 ||
       remote.logical > MAX_LOGICAL
     ) {
-      return { accepted: false, reason: 'invalid-value', message: 'remote HLC timestamp is not two non-negative safe integers' };
+      return {
+        accepted: false,
+        reason: 'invalid-value',
+        message: 'remote HLC timestamp is not two non-negative safe integers',
+      };
     }
     const physical = this.physical();
     if (remote.wallMs - physical > this.maxOffset) {
@@ -167,6 +171,7 @@ export function parseHlcHeader(value: string | readonly string[] | undefined | n
       best = member.node === undefined ? { ok: true, timestamp } : { ok: true, timestamp, node: member.node };
     }
   }
-  if (!best.ok) return { ok: false, reason: 'malformed', message: `malformed ${HLC_HEADER}: counter out of range` };
+  if (!best.ok)
+    return { ok: false, reason: 'malformed', message: `malformed ${HLC_HEADER}: counter out of range` };
   return best;
 }

@@ -35,14 +35,19 @@ describe('LamportClock', () => {
 
   it('receive(x) exceeds x and every earlier value', () => {
     fc.assert(
-      fc.property(fc.array(operation, { maxLength: 50 }), fc.integer({ min: 0, max: 1e14 }), (operations, remote) => {
-        const clock = new LamportClock({ node: 'n' });
-        const seen: number[] = [];
-        for (const op of operations) seen.push(op.type === 'tick' ? clock.tick() : clock.receive(op.remote));
-        const merged = clock.receive(remote);
-        expect(merged).toBeGreaterThan(remote);
-        for (const value of seen) expect(merged).toBeGreaterThan(value);
-      }),
+      fc.property(
+        fc.array(operation, { maxLength: 50 }),
+        fc.integer({ min: 0, max: 1e14 }),
+        (operations, remote) => {
+          const clock = new LamportClock({ node: 'n' });
+          const seen: number[] = [];
+          for (const op of operations)
+            seen.push(op.type === 'tick' ? clock.tick() : clock.receive(op.remote));
+          const merged = clock.receive(remote);
+          expect(merged).toBeGreaterThan(remote);
+          for (const value of seen) expect(merged).toBeGreaterThan(value);
+        },
+      ),
     );
   });
 

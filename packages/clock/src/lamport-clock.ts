@@ -73,7 +73,11 @@ export class LamportClock {
    */
   tryReceive(remote: number): ReceiveOutcome {
     if (!Number.isSafeInteger(remote) || remote < 0) {
-      return { accepted: false, reason: 'invalid-value', message: `remote clock ${remote} is not a non-negative safe integer` };
+      return {
+        accepted: false,
+        reason: 'invalid-value',
+        message: `remote clock ${remote} is not a non-negative safe integer`,
+      };
     }
     const current = this.value;
     if (remote > current && remote - current > this.maxForwardJump) {
@@ -85,7 +89,11 @@ export class LamportClock {
     }
     const merged = remote > current ? remote : current;
     if (merged >= Number.MAX_SAFE_INTEGER) {
-      return { accepted: false, reason: 'overflow', message: `remote clock ${remote} would pass Number.MAX_SAFE_INTEGER` };
+      return {
+        accepted: false,
+        reason: 'overflow',
+        message: `remote clock ${remote} would pass Number.MAX_SAFE_INTEGER`,
+      };
     }
     this.value = merged + 1;
     return { accepted: true, clock: this.value };
@@ -94,13 +102,15 @@ export class LamportClock {
   /** Like {@link tryReceive}, but throws {@link RemoteClockRejectedError} on rejection. */
   receive(remote: number): number {
     const outcome = this.tryReceive(remote);
-    if (!outcome.accepted) throw new RemoteClockRejectedError(outcome.reason, `@tickline/clock: ${outcome.message}`);
+    if (!outcome.accepted)
+      throw new RemoteClockRejectedError(outcome.reason, `@tickline/clock: ${outcome.message}`);
     return outcome.clock;
   }
 
   /** The `lamport-clock` header value for a send stamped `clock` by this node, e.g. `1042;node="orders/7f3c2a1b"`. */
   formatHeader(clock: number): string {
-    if (!Number.isSafeInteger(clock) || clock < 0 || clock > 999_999_999_999_999) return formatClockHeader(clock, this.node);
+    if (!Number.isSafeInteger(clock) || clock < 0 || clock > 999_999_999_999_999)
+      return formatClockHeader(clock, this.node);
     return clock + this.headerSuffix;
   }
 
