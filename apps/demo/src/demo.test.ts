@@ -72,9 +72,5 @@ it('sends checkouts through four services whose traces the collector analyses, r
     expect(offset.lowMs).toBeLessThanOrEqual(truth + toleranceMs);
     expect(offset.highMs).toBeGreaterThanOrEqual(truth - toleranceMs);
   }
-  expect(offsets.map((offset) => offset.domain).sort()).toEqual([
-    'host-a',
-    'host-b',
-    'host-c',
-  ]);
+  expect(offsets.map((offset) => offset.domain).sort()).toEqual(['host-a', 'host-b', 'host-c']);
 });
