@@ -34,6 +34,17 @@ function bodyArray(object: JsonObject, camelName: string, snakeName: string, pat
 }
 
 const DECIMAL = /^-?\d+$/;
+const TWO_TO_64 = 2n ** 64n;
+const INT64_MIN = -(2n ** 63n);
+const INT64_END = 2n ** 63n;
+const SAFE_MIN = BigInt(Number.MIN_SAFE_INTEGER);
+const SAFE_MAX = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** True for '', '0', '00', …: an unset OTLP id. Cheap for real ids, whose first character is rarely '0'. */
+function isZeroId(value: string): boolean {
+  for (let index = 0; index < value.length; index++) if (value.charCodeAt(index) !== 0x30) return false;
+  return true;
+}
 
 function unsignedNanosFrom(value: unknown, path: string): bigint {
   if (value === undefined || value === null || value === 0 || value === '0' || value === '') {
@@ -41,7 +52,7 @@ function unsignedNanosFrom(value: unknown, path: string): bigint {
   }
   if (typeof value === 'string' && DECIMAL.test(value) && value[0] !== '-') {
     const nanos = BigInt(value);
-    if (nanos < 2n ** 64n) return nanos;
+    if (nanos < TWO_TO_64) return nanos;
   }
   if (typeof value === 'number' && Number.isFinite(value) && value > 0) return BigInt(Math.trunc(value));
   throw new SpanRejection(
@@ -54,11 +65,11 @@ function intAttributeFrom(value: unknown, path: string): number | string {
   if (typeof value === 'number' && Number.isInteger(value))
     return Number.isSafeInteger(value) ? value : BigInt(value).toString();
   if (typeof value === 'string' && DECIMAL.test(value)) {
+    // Up to 15 digits (and a sign) is always a safe integer: no BigInt needed.
+    if (value.length <= 15) return Number(value) + 0; // + 0 turns '-0' into 0, as BigInt would
     const integer = BigInt(value);
-    if (integer >= -(2n ** 63n) && integer < 2n ** 63n) {
-      return integer >= BigInt(Number.MIN_SAFE_INTEGER) && integer <= BigInt(Number.MAX_SAFE_INTEGER)
-        ? Number(integer)
-        : integer.toString();
+    if (integer >= INT64_MIN && integer < INT64_END) {
+      return integer >= SAFE_MIN && integer <= SAFE_MAX ? Number(integer) : integer.toString();
     }
   }
   throw new SpanRejection(path, `expected an int64 (decimal string or integer), got ${describe(value)}`);
@@ -158,7 +169,7 @@ function idFrom(value: unknown, hexLength: number, path: string): string {
   }
   if (!isHex(value))
     throw new SpanRejection(path, `expected ${hexLength} hex characters, got non-hex ${describe(value)}`);
-  if (/^0+$/.test(value)) throw new SpanRejection(path, 'all-zero id is invalid');
+  if (isZeroId(value)) throw new SpanRejection(path, 'all-zero id is invalid');
   return value.toLowerCase();
 }
 
@@ -178,7 +189,7 @@ function convertSpan(
     parentValue !== undefined &&
     parentValue !== null &&
     parentValue !== '' &&
-    !(typeof parentValue === 'string' && /^0+$/.test(parentValue))
+    !(typeof parentValue === 'string' && isZeroId(parentValue))
   ) {
     parentSpanId = idFrom(parentValue, 16, `${path}.parentSpanId`);
   }
