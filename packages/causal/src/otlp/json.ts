@@ -147,11 +147,16 @@ function keyValuesFrom(list: unknown, depth: number, maxDepth: number, path: str
     if (!isObject(keyValue) || typeof keyValue.key !== 'string') {
       throw new SpanRejection(`${path}[${index}]`, 'expected a KeyValue object with a string key');
     }
-    setAttribute(
-      attributes,
-      keyValue.key,
-      anyValueFrom(keyValue.value, depth, maxDepth, `${path}[${index}].value`),
-    );
+    let value: AttributeValue;
+    try {
+      value = anyValueFrom(keyValue.value, depth, maxDepth, '');
+    } catch (error) {
+      // Paths are built only on failure: per-attribute string building was a large part of decoding.
+      if (error instanceof SpanRejection)
+        throw new SpanRejection(`${path}[${index}].value${error.path}`, error.reason);
+      throw error;
+    }
+    setAttribute(attributes, keyValue.key, value);
   }
   return attributes;
 }
@@ -173,13 +178,14 @@ function idFrom(value: unknown, hexLength: number, path: string): string {
   return value.toLowerCase();
 }
 
+/** Converts one span; a {@link SpanRejection} it throws has a path relative to the span. */
 function convertSpan(
   span: unknown,
   resource: Attributes,
   scope: SpanRecord['scope'],
   maxDepth: number,
-  path: string,
 ): SpanRecord {
+  const path = '';
   if (!isObject(span)) throw new SpanRejection(path, `expected a Span object, got ${describe(span)}`);
   const traceId = idFrom(field(span, 'traceId', 'trace_id'), 32, `${path}.traceId`);
   const spanId = idFrom(field(span, 'spanId', 'span_id'), 16, `${path}.spanId`);
@@ -293,15 +299,13 @@ function decodeRequest(request: unknown, builder: ResultBuilder, prefix: string)
         }
         const scope = scopeFrom(field(group, scopeCamel, scopeSnake));
         for (let spanIndex = 0; spanIndex < spans.length; spanIndex++) {
-          const spanPath = `${groupPath}.spans[${spanIndex}]`;
           try {
-            builder.accept(
-              convertSpan(spans[spanIndex], resource, scope, builder.maxAttributeDepth, spanPath),
-              spanPath,
-            );
+            const record = convertSpan(spans[spanIndex], resource, scope, builder.maxAttributeDepth);
+            const backwards = record.endTimeUnixNano < record.startTimeUnixNano;
+            builder.accept(record, backwards ? `${groupPath}.spans[${spanIndex}]` : '');
           } catch (error) {
             if (!(error instanceof SpanRejection)) throw error;
-            builder.reject(1, error.message);
+            builder.reject(1, `${groupPath}.spans[${spanIndex}]${error.path}: ${error.reason}`);
           }
         }
       }
