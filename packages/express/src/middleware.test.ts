@@ -1,12 +1,11 @@
 import http, { type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { findIncoming, LamportClock, type ReceiveStamp, receiveRequest } from '@tickline/clock';
 import {
-  findIncoming,
-  LamportClock,
-  MAX_NODE_LENGTH,
-  type ReceiveStamp,
-  receiveRequest,
-} from '@tickline/clock';
+  FAR_AHEAD_CLOCK_HEADERS,
+  HOSTILE_CLOCK_HEADERS,
+  LENIENT_CLOCK_HEADERS,
+} from '@tickline/clock/testing';
 import express from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LamportClockOptions, lamportClock } from './index.js';
@@ -20,49 +19,6 @@ interface Answer {
 async function readJson(response: Response): Promise<Answer> {
   return (await response.json()) as Answer;
 }
-
-/** The clock core's bad and hostile header values (packages/clock/src/header.test.ts), and more. */
-const HOSTILE_HEADERS: string[] = [
-  '',
-  ' ',
-  '-1',
-  '+1',
-  '1e3',
-  '0x10',
-  '1.5',
-  '"5"',
-  '1234567890123456',
-  '9'.repeat(1_000_000),
-  '5\u0000',
-  '5;node="a\u0001b"',
-  '5;node="unterminated',
-  `5;node="${'x'.repeat(MAX_NODE_LENGTH + 1)}"`,
-  '5;node=orders',
-  '5;node=',
-  '5;node=12',
-  '5;Node="x"',
-  '5 ;node="x"',
-  '5;node="é"',
-  '٥',
-  ',',
-  ',,,,',
-  ','.repeat(10_000),
-  'abc',
-  '5 6',
-  '5;',
-  '5;=1',
-  'NaN',
-  'Infinity',
-];
-
-/**
- * Lists with an empty member: the clock core skips the bad member and takes the largest valid one
- * (here 6), which is behind the clock, so the receive is still an ordinary tick.
- */
-const LENIENT = ['5,,6'];
-
-/** Values a valid header could carry, but too far ahead for `maxForwardJump: 1000`. */
-const FAR_AHEAD = ['999999999999999', '5000;node="poisoner"', '2000, 3000'];
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -233,7 +189,7 @@ describe('lamportClock middleware', () => {
     const clock = new LamportClock({ node: 'target', initial: 100 });
     const rejected: string[] = [];
     const port = await serve({ clock, maxForwardJump: 1000, onRejected: (reason) => rejected.push(reason) });
-    const values = [...HOSTILE_HEADERS, ...FAR_AHEAD];
+    const values = [...HOSTILE_CLOCK_HEADERS, ...FAR_AHEAD_CLOCK_HEADERS];
     for (const value of values) {
       const before = clock.read();
       const response = await rawGet(port, value);
@@ -246,8 +202,10 @@ describe('lamportClock middleware', () => {
     }
     expect(clock.read()).toBe(100 + 2 * values.length);
     expect(rejected).toHaveLength(values.length);
-    expect(rejected.slice(-FAR_AHEAD.length).every((reason) => reason.includes('maxForwardJump'))).toBe(true);
-    for (const value of LENIENT) {
+    expect(
+      rejected.slice(-FAR_AHEAD_CLOCK_HEADERS.length).every((reason) => reason.includes('maxForwardJump')),
+    ).toBe(true);
+    for (const value of LENIENT_CLOCK_HEADERS) {
       const before = clock.read();
       const response = await rawGet(port, value);
       expect(response.status).toBe(200);
