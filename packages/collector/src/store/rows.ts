@@ -20,6 +20,27 @@ export interface SpanRow {
   statusMessage: string | null;
 }
 
+/** A row's values in column order (the order of the INSERT statements). */
+export function spanRowValues(row: SpanRow): Array<string | number | bigint | null> {
+  return [
+    row.traceId,
+    row.spanId,
+    row.parentSpanId,
+    row.name,
+    row.kind,
+    row.startNs,
+    row.endNs,
+    row.service,
+    row.node,
+    row.domain,
+    row.attributes,
+    row.resource,
+    row.scope,
+    row.statusCode,
+    row.statusMessage,
+  ];
+}
+
 function stringAttribute(attributes: Attributes, key: string): string | null {
   const value = attributes[key];
   return typeof value === 'string' ? value : null;

@@ -11,6 +11,7 @@ import {
   nsToMs,
   rowToSpan,
   type SpanRow,
+  spanRowValues,
   spansToRows,
   splitServices,
 } from './rows.js';
@@ -104,23 +105,7 @@ export class SqliteSpanStore implements SpanStore {
     this.#insertTransaction = database.transaction((rows: SpanRow[]) => {
       const inserted: SpanRow[] = [];
       for (const row of rows) {
-        const result = this.#insertSpan.run(
-          row.traceId,
-          row.spanId,
-          row.parentSpanId,
-          row.name,
-          row.kind,
-          row.startNs,
-          row.endNs,
-          row.service,
-          row.node,
-          row.domain,
-          row.attributes,
-          row.resource,
-          row.scope,
-          row.statusCode,
-          row.statusMessage,
-        );
+        const result = this.#insertSpan.run(...spanRowValues(row));
         if (result.changes > 0) inserted.push(row);
       }
       for (const trace of aggregateByTrace(inserted)) {
@@ -167,25 +152,7 @@ export class SqliteSpanStore implements SpanStore {
     // A failed writer thread rejects the batches it held (clients retry; inserts are idempotent);
     // later batches are written on this thread.
     if (this.#writer === undefined || this.#writer.failed) return this.#insertTransaction(rows);
-    return this.#writer.write(
-      rows.map((row) => [
-        row.traceId,
-        row.spanId,
-        row.parentSpanId,
-        row.name,
-        row.kind,
-        row.startNs,
-        row.endNs,
-        row.service,
-        row.node,
-        row.domain,
-        row.attributes,
-        row.resource,
-        row.scope,
-        row.statusCode,
-        row.statusMessage,
-      ]),
-    );
+    return this.#writer.write(rows.map(spanRowValues));
   }
 
   async listTraces(query: TraceListQuery): Promise<TraceListPage> {
