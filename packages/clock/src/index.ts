@@ -37,5 +37,7 @@ export type { LamportClockOptions, ReceiveOutcome } from './lamport-clock.js';
 export { LamportClock } from './lamport-clock.js';
 export { defaultNodeId } from './node-id.js';
 export { getProcessClock, setProcessClock } from './process-clock.js';
+export type { ServerClockOptions } from './server.js';
+export { createRequestReceiver } from './server.js';
 export type { WallClock } from './wall-clock.js';
 export { nowMicros, systemWallClock } from './wall-clock.js';

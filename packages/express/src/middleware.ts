@@ -1,10 +1,9 @@
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import {
   CLOCK_HEADER,
+  createRequestReceiver,
   type IncomingExchange,
-  type LamportClock,
-  receiveRequest,
-  type StampOptions,
+  type ServerClockOptions,
   stampReply,
 } from '@tickline/clock';
 import type { NextFunction, Request, Response } from 'express';
@@ -25,29 +24,8 @@ declare global {
   }
 }
 
-/** Options of {@link lamportClock}. */
-export interface LamportClockOptions {
-  /** The clock to use. Default: the process clock (`getProcessClock()` of `@tickline/clock`). */
-  clock?: LamportClock;
-  /**
-   * Accept clocks only from trusted callers: when it returns false, the request's header is ignored
-   * (recorded as rejected, `untrusted sender`) and the receive is an ordinary local event.
-   * Called only for requests that carry the header. Default: trust every caller.
-   */
-  trust?: (request: Request) => boolean;
-  /** Reject a remote clock more than this far ahead of the local one (docs/design.md §7). Default: the clock's own. */
-  maxForwardJump?: number;
-  /**
-   * When the response carries `lamport-clock`: `'if-carried'` only when the request carried it
-   * (docs/design.md §3, so public clients learn nothing), `'always'`, or `'never'`. Default `'if-carried'`.
-   */
-  respond?: 'if-carried' | 'always' | 'never';
-  /**
-   * Called when a request carried a header that was not merged (malformed, oversized, too far
-   * ahead, untrusted), with the reason; for counting or logging. Must not throw. Default: none.
-   */
-  onRejected?: (reason: string, request: Request) => void;
-}
+/** Options of {@link lamportClock}: `clock`, `trust`, `maxForwardJump`, `respond`, `onRejected` (see `ServerClockOptions` of `@tickline/clock`). */
+export interface LamportClockOptions extends ServerClockOptions<Request> {}
 
 type WriteHead = (statusCode: unknown, reason: unknown, headers: unknown) => ServerResponse;
 
@@ -149,12 +127,8 @@ function armReply(response: StampingResponse): void {
 export function lamportClock(
   options: LamportClockOptions = {},
 ): (request: Request, response: Response, next: NextFunction) => void {
-  const { trust, onRejected } = options;
   const respond = options.respond ?? 'if-carried';
-  const trusted: StampOptions = {};
-  if (options.clock !== undefined) trusted.clock = options.clock;
-  if (options.maxForwardJump !== undefined) trusted.maxForwardJump = options.maxForwardJump;
-  const untrusted: StampOptions = { ...trusted, trusted: false };
+  const receiveFor = createRequestReceiver(options);
 
   return function lamportClockMiddleware(request, response, next) {
     try {
@@ -166,30 +140,11 @@ export function lamportClock(
   };
 
   function receive(request: Request, response: Response): void {
-    const headers = (request as IncomingMessage).headers;
-    const header = headers[CLOCK_HEADER];
-    let stampOptions = trusted;
-    if (trust !== undefined && header !== undefined) {
-      let accepted = false;
-      try {
-        accepted = trust(request) === true;
-      } catch {
-        // A failing trust hook distrusts.
-      }
-      if (!accepted) stampOptions = untrusted;
-    }
-    const exchange = receiveRequest(headers, header, stampOptions);
+    const exchange = receiveFor(request, (request as IncomingMessage).headers);
     const stamped = request as unknown as StampedRequest;
     stamped.lamport = exchange;
     if (respond !== 'if-carried') stamped[RESPOND] = respond;
     const due = respond === 'always' || (respond === 'if-carried' && exchange.receive.carried);
-    if (exchange.receive.rejected !== undefined && onRejected !== undefined) {
-      try {
-        onRejected(exchange.receive.rejected, request);
-      } catch {
-        // Never break the request.
-      }
-    }
     if (due) armReply(response as unknown as StampingResponse);
   }
 }

@@ -1,9 +1,8 @@
 import {
   CLOCK_HEADER,
+  createRequestReceiver,
   type IncomingExchange,
-  type LamportClock,
-  receiveRequest,
-  type StampOptions,
+  type ServerClockOptions,
   stampReply,
 } from '@tickline/clock';
 import type { FastifyPluginCallback, FastifyReply, FastifyRequest } from 'fastify';
@@ -24,60 +23,15 @@ declare module 'fastify' {
   }
 }
 
-/** Options of the {@link tickline} plugin. */
-export interface TicklineOptions {
-  /** The clock to use. Default: the process clock (`getProcessClock()` of `@tickline/clock`). */
-  clock?: LamportClock;
-  /**
-   * Accept clocks only from trusted callers: when it returns false, the request's header is ignored
-   * (recorded as rejected, `untrusted sender`) and the receive is an ordinary local event.
-   * Called only for requests that carry the header. Default: trust every caller.
-   */
-  trust?: (request: FastifyRequest) => boolean;
-  /** Reject a remote clock more than this far ahead of the local one (docs/design.md §7). Default: the clock's own. */
-  maxForwardJump?: number;
-  /**
-   * When the response carries `lamport-clock`: `'if-carried'` only when the request carried it
-   * (docs/design.md §3, so public clients learn nothing), `'always'`, or `'never'`. Default `'if-carried'`.
-   */
-  respond?: 'if-carried' | 'always' | 'never';
-  /**
-   * Called when a request carried a header that was not merged (malformed, oversized, too far
-   * ahead, untrusted), with the reason; for counting or logging. Must not throw. Default: none.
-   */
-  onRejected?: (reason: string, request: FastifyRequest) => void;
-}
+/** Options of the plugin: `clock`, `trust`, `maxForwardJump`, `respond`, `onRejected` (see `ServerClockOptions` of `@tickline/clock`). */
+export interface TicklineOptions extends ServerClockOptions<FastifyRequest> {}
 
 const ticklinePlugin: FastifyPluginCallback<TicklineOptions> = (fastify, options, done) => {
-  const { trust, onRejected } = options;
   const respond = options.respond ?? 'if-carried';
-  const trusted: StampOptions = {};
-  if (options.clock !== undefined) trusted.clock = options.clock;
-  if (options.maxForwardJump !== undefined) trusted.maxForwardJump = options.maxForwardJump;
-  const untrusted: StampOptions = { ...trusted, trusted: false };
+  const receiveFor = createRequestReceiver(options);
 
   function receive(request: FastifyRequest): void {
-    const headers = request.raw.headers;
-    const header = headers[CLOCK_HEADER];
-    let stampOptions = trusted;
-    if (trust !== undefined && header !== undefined) {
-      let accepted = false;
-      try {
-        accepted = trust(request) === true;
-      } catch {
-        // A failing trust hook distrusts.
-      }
-      if (!accepted) stampOptions = untrusted;
-    }
-    const exchange = receiveRequest(headers, header, stampOptions);
-    request.lamport = exchange;
-    if (exchange.receive.rejected !== undefined && onRejected !== undefined) {
-      try {
-        onRejected(exchange.receive.rejected, request);
-      } catch {
-        // Never break the request.
-      }
-    }
+    request.lamport = receiveFor(request, request.raw.headers);
   }
 
   fastify.decorateRequest('lamport', null);
