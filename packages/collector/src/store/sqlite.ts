@@ -121,6 +121,9 @@ export class SqliteSpanStore implements SpanStore {
     if (absolutePath !== ':memory:') mkdirSync(dirname(absolutePath), { recursive: true });
     const database = new Database(absolutePath);
     try {
+      // 16 KiB pages for a new file (no effect on an existing one): ~600-byte span rows and the
+      // random-order unique index cost fewer page writes and splits than with 4 KiB pages.
+      database.pragma('page_size = 16384');
       database.pragma('journal_mode = WAL');
       database.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       database.pragma('busy_timeout = 10000');
