@@ -41,6 +41,13 @@ export function spanRowValues(row: SpanRow): Array<string | number | bigint | nu
   ];
 }
 
+const TWO_POW_63 = 9223372036854775808n;
+
+/** Unsigned 64-bit nanoseconds → the stored signed form, without a new BigInt in the usual case. */
+function toSigned64(value: bigint): bigint {
+  return value < TWO_POW_63 ? value : BigInt.asIntN(64, value);
+}
+
 function stringAttribute(attributes: Attributes, key: string): string | null {
   const value = attributes[key];
   return typeof value === 'string' ? value : null;
@@ -67,8 +74,8 @@ export function spansToRows(spans: SpanRecord[]): SpanRow[] {
       parentSpanId: span.parentSpanId ?? null,
       name: span.name,
       kind: span.kind,
-      startNs: BigInt.asIntN(64, span.startTimeUnixNano),
-      endNs: BigInt.asIntN(64, span.endTimeUnixNano),
+      startNs: toSigned64(span.startTimeUnixNano),
+      endNs: toSigned64(span.endTimeUnixNano),
       service: stringAttribute(span.resource, 'service.name'),
       node,
       domain:
@@ -81,6 +88,84 @@ export function spansToRows(spans: SpanRecord[]): SpanRow[] {
     };
   }
   return rows;
+}
+
+/**
+ * Column indexes (in {@link spanRowValues} order) whose values repeat across a batch: name, service,
+ * node, domain, resource and scope. {@link spansToPackedRows} stores them as indexes into a string table.
+ */
+export const PACKED_STRING_COLUMNS: readonly number[] = [3, 7, 8, 9, 11, 12];
+
+/** Rows in column order with the {@link PACKED_STRING_COLUMNS} as indexes into `strings` (or null). */
+export interface PackedRows {
+  rows: Array<Array<string | number | bigint | null>>;
+  strings: string[];
+}
+
+/**
+ * Converts spans straight to column-order value arrays for the SQLite writer thread, each distinct
+ * repeated string once in a table (so the worker message copies it once, not once per span).
+ * Resource-derived columns and the resource and scope JSON are computed once per resource or scope object.
+ */
+export function spansToPackedRows(spans: SpanRecord[]): PackedRows {
+  const strings: string[] = [];
+  const indexByString = new Map<string, number>();
+  const intern = (text: string | null): number | null => {
+    if (text === null) return null;
+    let index = indexByString.get(text);
+    if (index === undefined) {
+      index = strings.length;
+      strings.push(text);
+      indexByString.set(text, index);
+    }
+    return index;
+  };
+  const byResource = new Map<
+    Attributes,
+    { resource: number | null; service: number | null; host: string | null }
+  >();
+  const scopeByObject = new Map<NonNullable<SpanRecord['scope']>, number | null>();
+  const rows: PackedRows['rows'] = new Array(spans.length);
+  for (let index = 0; index < spans.length; index++) {
+    const span = spans[index] as SpanRecord;
+    let resource = byResource.get(span.resource);
+    if (resource === undefined) {
+      resource = {
+        resource: intern(JSON.stringify(span.resource)),
+        service: intern(stringAttribute(span.resource, 'service.name')),
+        host: stringAttribute(span.resource, 'host.id') ?? stringAttribute(span.resource, 'host.name'),
+      };
+      byResource.set(span.resource, resource);
+    }
+    let scope: number | null = null;
+    if (span.scope !== undefined) {
+      const cached = scopeByObject.get(span.scope);
+      if (cached === undefined) {
+        scope = intern(JSON.stringify(span.scope));
+        scopeByObject.set(span.scope, scope);
+      } else scope = cached;
+    }
+    const node = stringAttribute(span.attributes, 'lamport.node');
+    const internedNode = intern(node);
+    rows[index] = [
+      span.traceId,
+      span.spanId,
+      span.parentSpanId ?? null,
+      intern(span.name),
+      span.kind,
+      toSigned64(span.startTimeUnixNano),
+      toSigned64(span.endTimeUnixNano),
+      resource.service,
+      internedNode,
+      resource.host === null ? internedNode : intern(resource.host),
+      JSON.stringify(span.attributes),
+      resource.resource,
+      scope,
+      span.status === undefined ? null : span.status.code,
+      span.status?.message ?? null,
+    ];
+  }
+  return { rows, strings };
 }
 
 /** A stored row back to a span. `resourceCache` shares resource objects between spans with the same JSON. */

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { PACKED_STRING_COLUMNS, type PackedRows } from './rows.js';
 
 /**
  * The writer thread's code, evaluated as a CommonJS worker (so it runs the same from TypeScript sources
@@ -29,9 +30,12 @@ const write = database.transaction((messages) => {
   const traces = new Map();
   const counts = new Array(messages.length);
   for (let index = 0; index < messages.length; index++) {
-    const rows = messages[index].rows;
+    const { rows, strings } = messages[index];
     let inserted = 0;
     for (const row of rows) {
+      for (const column of workerData.packedColumns) {
+        if (row[column] !== null) row[column] = strings[row[column]];
+      }
       if (insert.run(row).changes === 0) continue;
       inserted++;
       let trace = traces.get(row[0]);
@@ -102,7 +106,7 @@ export class SqliteWriter {
       eval: true,
       // The source is CommonJS: drop `--input-type=module`, which a worker would inherit from `node -e`.
       execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
-      workerData: { driver, path, synchronous, insertSql, upsertSql },
+      workerData: { driver, path, synchronous, insertSql, upsertSql, packedColumns: PACKED_STRING_COLUMNS },
     });
     this.#worker.unref();
     this.#worker.on('message', (message: { id: number; inserted?: number; error?: string }) => {
@@ -135,14 +139,14 @@ export class SqliteWriter {
     return this.#failure !== undefined;
   }
 
-  /** Inserts rows (arrays in the insert statement's column order) in one transaction. */
-  write(rows: unknown[][]): Promise<number> {
+  /** Inserts packed rows (see {@link spansToPackedRows}) in one transaction. */
+  write(batch: PackedRows): Promise<number> {
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise<number>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ id, rows });
+      this.#worker.postMessage({ id, rows: batch.rows, strings: batch.strings });
     });
   }
 

@@ -12,6 +12,7 @@ import {
   rowToSpan,
   type SpanRow,
   spanRowValues,
+  spansToPackedRows,
   spansToRows,
   splitServices,
 } from './rows.js';
@@ -151,11 +152,10 @@ export class SqliteSpanStore implements SpanStore {
 
   async insertSpans(spans: SpanRecord[]): Promise<number> {
     if (spans.length === 0) return 0;
-    const rows = spansToRows(spans);
     // A failed writer thread rejects the batches it held (clients retry; inserts are idempotent);
     // later batches are written on this thread.
-    if (this.#writer === undefined || this.#writer.failed) return this.#insertTransaction(rows);
-    return this.#writer.write(rows.map(spanRowValues));
+    if (this.#writer === undefined || this.#writer.failed) return this.#insertTransaction(spansToRows(spans));
+    return this.#writer.write(spansToPackedRows(spans));
   }
 
   async listTraces(query: TraceListQuery): Promise<TraceListPage> {

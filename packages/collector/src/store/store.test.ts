@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SpanRecord } from '@tickline/causal';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPostgres } from '../__tests__/postgres.js';
 import { makeSpan, makeTrace } from '../__tests__/spans.js';
@@ -205,5 +206,46 @@ describe('openStore', () => {
     await store.insertSpans([makeSpan()]);
     expect(await store.countSpans()).toBe(1);
     await store.close();
+  });
+
+  it('stores the same columns and trace summaries with and without the writer thread', async () => {
+    const shared = { 'service.name': 'orders', 'host.name': 'orders-1' };
+    const spans = [
+      ...makeTrace(3, 1_763_780_000_000),
+      makeSpan({ resource: shared, status: { code: 1 } }),
+      makeSpan({ resource: shared, scope: undefined, attributes: { other: 'x' } }),
+      makeSpan({
+        resource: {},
+        name: 'no service',
+        startTimeUnixNano: 2n ** 64n - 9n,
+        endTimeUnixNano: 2n ** 64n - 1n,
+      }),
+    ];
+    const tables: unknown[] = [];
+    for (const writerThread of [true, false]) {
+      const path = join(directory, `columns-${writerThread}.db`);
+      const store = SqliteSpanStore.open(path, { writerThread });
+      expect(await store.insertSpans(spans)).toBe(spans.length);
+      expect(await store.insertSpans(spans.slice(0, 2))).toBe(0);
+      await store.close();
+      const database = new Database(path, { readonly: true });
+      database.defaultSafeIntegers(true);
+      tables.push({
+        spans: database.prepare('SELECT * FROM spans ORDER BY span_id').all(),
+        traces: database.prepare('SELECT * FROM traces ORDER BY trace_id').all(),
+      });
+      database.close();
+    }
+    expect(tables[0]).toEqual(tables[1]);
+    const first = (tables[0] as { spans: Record<string, unknown>[] }).spans.find(
+      (row) => row.name === 'no service',
+    );
+    expect(first).toMatchObject({
+      service: null,
+      node: 'orders/00000001',
+      domain: 'orders/00000001',
+      resource: '{}',
+      end_ns: -1n,
+    });
   });
 });
