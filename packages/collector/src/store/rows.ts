@@ -91,12 +91,16 @@ export function spansToRows(spans: SpanRecord[]): SpanRow[] {
 }
 
 /**
- * Column indexes (in {@link spanRowValues} order) whose values repeat across a batch: name, service,
- * node, domain, resource and scope. {@link spansToPackedRows} stores them as indexes into a string table.
+ * Column indexes (in {@link spanRowValues} order) whose values come from a span's resource or scope and so
+ * repeat across a batch: service, domain, resource and scope. {@link spansToPackedRows} stores them as
+ * indexes into a string table (a domain taken from the span's node stays a string).
  */
-export const PACKED_STRING_COLUMNS: readonly number[] = [3, 7, 8, 9, 11, 12];
+export const PACKED_STRING_COLUMNS: readonly number[] = [7, 9, 11, 12];
 
-/** Rows in column order with the {@link PACKED_STRING_COLUMNS} as indexes into `strings` (or null). */
+/**
+ * Rows in column order; in the {@link PACKED_STRING_COLUMNS} a number is an index into `strings`,
+ * a string or null is the value itself.
+ */
 export interface PackedRows {
   rows: Array<Array<string | number | bigint | null>>;
   strings: string[];
@@ -122,7 +126,7 @@ export function spansToPackedRows(spans: SpanRecord[]): PackedRows {
   };
   const byResource = new Map<
     Attributes,
-    { resource: number | null; service: number | null; host: string | null }
+    { resource: number | null; service: number | null; host: number | null }
   >();
   const scopeByObject = new Map<NonNullable<SpanRecord['scope']>, number | null>();
   const rows: PackedRows['rows'] = new Array(spans.length);
@@ -133,7 +137,9 @@ export function spansToPackedRows(spans: SpanRecord[]): PackedRows {
       resource = {
         resource: intern(JSON.stringify(span.resource)),
         service: intern(stringAttribute(span.resource, 'service.name')),
-        host: stringAttribute(span.resource, 'host.id') ?? stringAttribute(span.resource, 'host.name'),
+        host: intern(
+          stringAttribute(span.resource, 'host.id') ?? stringAttribute(span.resource, 'host.name'),
+        ),
       };
       byResource.set(span.resource, resource);
     }
@@ -146,18 +152,17 @@ export function spansToPackedRows(spans: SpanRecord[]): PackedRows {
       } else scope = cached;
     }
     const node = stringAttribute(span.attributes, 'lamport.node');
-    const internedNode = intern(node);
     rows[index] = [
       span.traceId,
       span.spanId,
       span.parentSpanId ?? null,
-      intern(span.name),
+      span.name,
       span.kind,
       toSigned64(span.startTimeUnixNano),
       toSigned64(span.endTimeUnixNano),
       resource.service,
-      internedNode,
-      resource.host === null ? internedNode : intern(resource.host),
+      node,
+      resource.host ?? node,
       JSON.stringify(span.attributes),
       resource.resource,
       scope,

@@ -34,7 +34,7 @@ const write = database.transaction((messages) => {
     let inserted = 0;
     for (const row of rows) {
       for (const column of workerData.packedColumns) {
-        if (row[column] !== null) row[column] = strings[row[column]];
+        if (typeof row[column] === 'number') row[column] = strings[row[column]];
       }
       if (insert.run(row).changes === 0) continue;
       inserted++;
