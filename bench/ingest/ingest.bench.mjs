@@ -3,15 +3,15 @@
 // same store measured in the same run (efficiency = end to end / bare). SQLite and PostgreSQL.
 // Run: pnpm turbo run build --filter @tickline/collector... && node bench/ingest/ingest.bench.mjs [--seconds 8] [--connections 8] [--no-postgres]
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeOtlpProtobuf, encodeOtlpProtobufRequest } from '@tickline/causal';
+import { decodeOtlpProtobuf } from '@tickline/causal';
 import { PostgresSpanStore, SqliteSpanStore } from '@tickline/collector';
 import { startPostgres } from './postgres.mjs';
+import { makeRequest } from './requests.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -23,58 +23,9 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 const SPANS_PER_REQUEST = 1000;
-const SPANS_PER_TRACE = 10;
 const cli = createRequire(import.meta.url)
   .resolve('@tickline/collector/package.json')
   .replace('package.json', 'dist/cli.js');
-
-const resources = ['orders', 'payments', 'stock', 'gateway'].map((service) => ({
-  'service.name': service,
-  'host.id': `${service}-host`,
-  'host.name': `${service}-1`,
-  'process.pid': 4242,
-  'telemetry.sdk.name': 'opentelemetry',
-  'telemetry.sdk.language': 'nodejs',
-  'telemetry.sdk.version': '2.12.1',
-}));
-
-/** One 1,000-span request: 100 traces of 10 spans from one service, realistic attributes, fresh ids. */
-function makeRequest(sequence) {
-  const resource = resources[sequence % resources.length];
-  const service = resource['service.name'];
-  const spans = [];
-  const base = 1_763_780_000_000_000_000n + BigInt(sequence) * 1_000_000_000n;
-  for (let trace = 0; trace < SPANS_PER_REQUEST / SPANS_PER_TRACE; trace++) {
-    const traceId = randomBytes(16).toString('hex');
-    const rootId = randomBytes(8).toString('hex');
-    for (let index = 0; index < SPANS_PER_TRACE; index++) {
-      const start = base + BigInt(trace * 1_000_000 + index * 10_000);
-      spans.push({
-        traceId,
-        spanId: index === 0 ? rootId : randomBytes(8).toString('hex'),
-        parentSpanId: index === 0 ? undefined : rootId,
-        name: index === 0 ? 'GET /orders/:id' : 'SELECT orders',
-        kind: index === 0 ? 2 : 3,
-        startTimeUnixNano: start,
-        endTimeUnixNano: start + 5_000_000n,
-        attributes: {
-          'lamport.node': `${service}/7f3c2a1b`,
-          'lamport.start': sequence * 1000 + index * 2 + 1,
-          'lamport.end': sequence * 1000 + index * 2 + 2,
-          'lamport.recv.node': 'gateway/0a1b2c3d',
-          'lamport.recv.clock': sequence * 1000 + index,
-          'http.request.method': 'GET',
-          'http.route': '/orders/:id',
-          'http.response.status_code': 200,
-          'server.address': 'orders.internal',
-        },
-        resource,
-        scope: { name: '@opentelemetry/instrumentation-http', version: '0.223.0' },
-      });
-    }
-  }
-  return encodeOtlpProtobufRequest(spans);
-}
 
 let sequence = 0;
 const prepared = [];

@@ -4,6 +4,7 @@ import type {
   AnomalyKind,
   CausalAnalysis,
   DanglingMessage,
+  DomainOffset,
   EventKindName,
 } from './analysis.js';
 import type { SpanKind } from './model.js';
@@ -56,16 +57,7 @@ export interface AnalysisJsonEdge {
 }
 
 /** One domain of {@link AnalysisJson}: offset bounds relative to `reference`, ms; null bounds are unbounded. */
-export interface AnalysisJsonOffset {
-  domain: string;
-  reference: string;
-  lowMs: number | null;
-  highMs: number | null;
-  estimateMs: number;
-  consistent: boolean;
-  nodes: string[];
-  events: number;
-}
+export type AnalysisJsonOffset = DomainOffset;
 
 /** The machine-readable analysis (`tickline analyze --json`, the collector's API, the viewer's input). */
 export interface AnalysisJson {
