@@ -1,7 +1,9 @@
 import { OtlpDecodeError } from './errors.js';
 import { decodeJsonRequests, parseJsonBody } from './json.js';
+import { type FastJsonRequest, scanJsonRequest } from './json-fast.js';
 import { decodeOtlpProtobuf } from './protobuf.js';
 import type { DecodeOtlpOptions, DecodeResult } from './types.js';
+import { DEFAULT_MAX_ATTRIBUTE_DEPTH } from './types.js';
 
 /** JSON starts with `{` or `[` after optional whitespace / BOM; an OTLP protobuf request starts with tag 0x0a. */
 function looksLikeJson(bytes: Uint8Array): boolean {
@@ -36,16 +38,29 @@ function isJsonStart(bytes: Uint8Array, from: number): boolean {
 
 function decodeJsonDocument(text: string, options: DecodeOtlpOptions): DecodeResult {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const maxDepth = options.maxAttributeDepth ?? DEFAULT_MAX_ATTRIBUTE_DEPTH;
+  const single = scanJsonRequest(body, 0, body.length, '', maxDepth);
+  if (single !== undefined) return decodeJsonRequests([single], options);
   let document: unknown;
   try {
     document = JSON.parse(body);
   } catch (error) {
-    const lines = body.split('\n');
-    const requests: { request: unknown; prefix: string }[] = [];
-    lines.forEach((line, index) => {
-      if (line.trim() !== '')
-        requests.push({ request: parseJsonBody(line, `line ${index + 1}`), prefix: `line ${index + 1}: ` });
-    });
+    // JSON lines: each line one request, read by the fast path when it can, else parsed (all lines
+    // are parsed before any is decoded, so the first unparsable line is the error).
+    const requests: ({ request: unknown; prefix: string } | FastJsonRequest)[] = [];
+    let lineNumber = 0;
+    for (let start = 0; start <= body.length; ) {
+      let end = body.indexOf('\n', start);
+      if (end < 0) end = body.length;
+      lineNumber++;
+      const line = body.slice(start, end);
+      if (line.trim() !== '') {
+        const prefix = `line ${lineNumber}: `;
+        const fast = scanJsonRequest(body, start, end, prefix, maxDepth);
+        requests.push(fast ?? { request: parseJsonBody(line, `line ${lineNumber}`), prefix });
+      }
+      start = end + 1;
+    }
     if (requests.length <= 1) {
       throw new OtlpDecodeError('', `not JSON (${error instanceof Error ? error.message : String(error)})`);
     }

@@ -9,6 +9,7 @@ import {
 } from './common.js';
 import { OtlpDecodeError } from './errors.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, isHex } from './hex.js';
+import { acceptJsonRequest, type FastJsonRequest, scanJsonRequest } from './json-fast.js';
 import { attributesToKeyValues, groupSpans } from './protobuf.js';
 import type { DecodeOptions, DecodeResult } from './types.js';
 
@@ -324,11 +325,14 @@ export function parseJsonBody(text: string, path = ''): unknown {
 
 /** Decodes requests already parsed from JSON into one result; `prefix` names each request in messages. */
 export function decodeJsonRequests(
-  requests: { request: unknown; prefix: string }[],
+  requests: ({ request: unknown; prefix: string } | FastJsonRequest)[],
   options: DecodeOptions,
 ): DecodeResult {
   const builder = new ResultBuilder(options);
-  for (const { request, prefix } of requests) decodeRequest(request, builder, prefix);
+  for (const entry of requests) {
+    if ('records' in entry) acceptJsonRequest(builder, entry);
+    else decodeRequest(entry.request, builder, entry.prefix);
+  }
   return builder.result();
 }
 
@@ -340,6 +344,14 @@ export function decodeJsonRequests(
  * throws {@link OtlpDecodeError} saying where.
  */
 export function decodeOtlpJson(input: string | unknown, options: DecodeOptions = {}): DecodeResult {
+  if (typeof input === 'string') {
+    const builder = new ResultBuilder(options);
+    const fast = scanJsonRequest(input, 0, input.length, '', builder.maxAttributeDepth);
+    if (fast !== undefined) {
+      acceptJsonRequest(builder, fast);
+      return builder.result();
+    }
+  }
   const request = typeof input === 'string' ? parseJsonBody(input) : input;
   return decodeJsonRequests([{ request, prefix: '' }], options);
 }
