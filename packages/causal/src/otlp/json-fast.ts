@@ -95,8 +95,21 @@ class FastJsonScanner {
 
   /** The next non-whitespace character code (NaN at the end). */
   peek(): number {
+    if (this.position < this.end) {
+      const code = this.text.charCodeAt(this.position);
+      if (code > 0x20) return code;
+    }
     this.skipWhitespace();
     return this.position < this.end ? this.text.charCodeAt(this.position) : Number.NaN;
+  }
+
+  /** Consumes `token` (e.g. `"name":`, the form compact JSON has) when the text has it here. */
+  token(token: string): boolean {
+    if (this.text.startsWith(token, this.position) && this.position + token.length <= this.end) {
+      this.position += token.length;
+      return true;
+    }
+    return false;
   }
 
   expect(code: number): void {
@@ -495,11 +508,17 @@ class FastJsonScanner {
       let seenValue = false;
       if (!this.empty(CLOSE_BRACE)) {
         do {
-          this.readKey();
-          if (this.keyIs('key')) {
+          let member = 0;
+          if (this.token('"key":')) member = 1;
+          else if (this.token('"value":')) member = 2;
+          else {
+            this.readKey();
+            member = this.keyIs('key') ? 1 : this.keyIs('value') ? 2 : 0;
+          }
+          if (member === 1) {
             if (key !== undefined) this.bail();
             key = cached ? this.readCachedString(this.keyCache, index) : this.readString();
-          } else if (this.keyIs('value')) {
+          } else if (member === 2) {
             if (seenValue) this.bail();
             seenValue = true;
             if (cached && depth === 0 && this.peekStringValue()) {
@@ -522,6 +541,10 @@ class FastJsonScanner {
 
   /** At `{"stringValue":` of an AnyValue: consumes through the colon and returns true. */
   peekStringValue(): boolean {
+    if (this.token('{"stringValue":"')) {
+      this.position--;
+      return true;
+    }
     if (this.peek() !== OPEN_BRACE) return false;
     const saved = this.position;
     this.position++;
@@ -531,6 +554,40 @@ class FastJsonScanner {
     }
     this.position = saved;
     return false;
+  }
+
+  /** Reads a span member name and its colon; returns the field's bit, 0 for names read otherwise. */
+  spanKey(): number {
+    if (this.peek() !== QUOTE) this.bail();
+    switch (this.text.charCodeAt(this.position + 1)) {
+      case 0x74:
+        if (this.token('"traceId":')) return TRACE_ID;
+        break;
+      case 0x73:
+        if (this.token('"spanId":')) return SPAN_ID;
+        if (this.token('"startTimeUnixNano":')) return START_TIME;
+        if (this.token('"status":')) return STATUS;
+        break;
+      case 0x70:
+        if (this.token('"parentSpanId":')) return PARENT_SPAN_ID;
+        break;
+      case 0x6e:
+        if (this.token('"name":')) return NAME;
+        break;
+      case 0x6b:
+        if (this.token('"kind":')) return KIND;
+        break;
+      case 0x65:
+        if (this.token('"endTimeUnixNano":')) return END_TIME;
+        break;
+      case 0x61:
+        if (this.token('"attributes":')) return ATTRIBUTES;
+        break;
+    }
+    // Whitespace before the colon, or another name.
+    this.readKey();
+    for (const [name, bit] of SPAN_FIELDS) if (this.keyIs(name)) return bit;
+    return 0;
   }
 
   readSpan(resource: Attributes, scope: SpanRecord['scope']): SpanRecord {
@@ -547,59 +604,38 @@ class FastJsonScanner {
     let status: SpanRecord['status'];
     if (!this.empty(CLOSE_BRACE)) {
       do {
-        this.readKey();
-        let bit = 0;
-        switch (this.keyLength) {
-          case 7:
-            if (this.keyIs('traceId')) {
-              bit = TRACE_ID;
-              traceId = this.readTraceId();
-            }
+        const bit = this.spanKey();
+        switch (bit) {
+          case TRACE_ID:
+            traceId = this.readTraceId();
             break;
-          case 6:
-            if (this.keyIs('spanId')) {
-              bit = SPAN_ID;
-              spanId = this.readId(16);
-            } else if (this.keyIs('status')) {
-              bit = STATUS;
-              status = this.readStatus();
-            }
+          case SPAN_ID:
+            spanId = this.readId(16);
             break;
-          case 12:
-            if (this.keyIs('parentSpanId')) {
-              bit = PARENT_SPAN_ID;
-              parentSpanId = this.readParentSpanId();
-            }
+          case STATUS:
+            status = this.readStatus();
             break;
-          case 4:
-            if (this.keyIs('name')) {
-              bit = NAME;
-              name = this.isNull() ? '' : this.readString();
-            } else if (this.keyIs('kind')) {
-              bit = KIND;
-              const code = this.peek();
-              if (code !== MINUS && !(code >= ZERO && code <= NINE)) this.bail();
-              const number = this.readNumber();
-              kind = (Number.isInteger(number) && number >= 0 && number <= 5 ? number : 0) as SpanKind;
-            }
+          case PARENT_SPAN_ID:
+            parentSpanId = this.readParentSpanId();
             break;
-          case 17:
-            if (this.keyIs('startTimeUnixNano')) {
-              bit = START_TIME;
-              startTimeUnixNano = this.readNanos();
-            }
+          case NAME:
+            name = this.isNull() ? '' : this.readString();
             break;
-          case 15:
-            if (this.keyIs('endTimeUnixNano')) {
-              bit = END_TIME;
-              endTimeUnixNano = this.readNanos();
-            }
+          case KIND: {
+            const code = this.peek();
+            if (code !== MINUS && !(code >= ZERO && code <= NINE)) this.bail();
+            const number = this.readNumber();
+            kind = (Number.isInteger(number) && number >= 0 && number <= 5 ? number : 0) as SpanKind;
             break;
-          case 10:
-            if (this.keyIs('attributes')) {
-              bit = ATTRIBUTES;
-              attributes = this.readKeyValues(0, true);
-            }
+          }
+          case START_TIME:
+            startTimeUnixNano = this.readNanos();
+            break;
+          case END_TIME:
+            endTimeUnixNano = this.readNanos();
+            break;
+          case ATTRIBUTES:
+            attributes = this.readKeyValues(0, true);
             break;
         }
         if (bit === 0) {
@@ -864,6 +900,19 @@ class FastJsonScanner {
 /** Characters that need a character-by-character string scan: backslash, and controls but newline. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: that is the point
 const NOT_PLAIN = /[\u0000-\u0009\u000b-\u001f\\]/;
+
+/** The span fields the fast path reads, by name. */
+const SPAN_FIELDS: readonly (readonly [string, number])[] = [
+  ['traceId', TRACE_ID],
+  ['spanId', SPAN_ID],
+  ['parentSpanId', PARENT_SPAN_ID],
+  ['name', NAME],
+  ['kind', KIND],
+  ['startTimeUnixNano', START_TIME],
+  ['endTimeUnixNano', END_TIME],
+  ['attributes', ATTRIBUTES],
+  ['status', STATUS],
+];
 
 const PENDING_RESOURCE: Attributes = Object.freeze({}) as Attributes;
 
