@@ -2,8 +2,9 @@
 // requests, each answered only after its spans committed), next to the bare decode + insert loop on the
 // same store measured in the same run (efficiency = end to end / bare). SQLite and PostgreSQL.
 // Run: pnpm turbo run build --filter @tickline/collector... && node bench/ingest/ingest.bench.mjs [--seconds 8] [--connections 8] [--no-postgres]
+//      [--collector-node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"] (profiles the collector's main and writer threads)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '8' },
     connections: { type: 'string', default: '8' },
     'no-postgres': { type: 'boolean', default: false },
+    // Extra node flags for the collector process, e.g. --collector-node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof" (space-separated).
+    'collector-node-flags': { type: 'string', default: '' },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -44,6 +47,26 @@ function cpuSeconds(pid) {
   }
 }
 
+/** CPU seconds per thread of a process: the main thread and its busiest other thread (the SQLite writer). */
+function threadCpuSeconds(pid) {
+  const result = { main: Number.NaN, other: new Map() };
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const seconds = cpuSeconds(`${pid}/task/${tid}`);
+      if (tid === String(pid)) result.main = seconds;
+      else result.other.set(tid, seconds);
+    }
+  } catch {}
+  return result;
+}
+
+/** CPU per thread used between two {@link threadCpuSeconds} readings: main and busiest other thread. */
+function threadCpuUsed(before, after) {
+  let busiest = 0;
+  for (const [tid, seconds] of after.other) busiest = Math.max(busiest, seconds - (before.other.get(tid) ?? 0));
+  return { main: after.main - before.main, writer: busiest };
+}
+
 async function bare(store, seconds) {
   let spans = 0;
   let index = 0;
@@ -63,7 +86,8 @@ async function bare(store, seconds) {
 }
 
 async function startCollector(storeUrl) {
-  const child = spawn(process.execPath, [cli, 'collector', '--port', '0', '--store', storeUrl], {
+  const flags = values['collector-node-flags'].split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...flags, cli, 'collector', '--port', '0', '--store', storeUrl], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {
@@ -120,14 +144,22 @@ async function runStore(label, openBare, collectorStoreUrl) {
   await store.close();
   const collector = await startCollector(collectorStoreUrl);
   const cpuBefore = cpuSeconds(collector.pid);
+  const threadsBefore = threadCpuSeconds(collector.pid);
+  const clientCpuBefore = process.cpuUsage();
   const e2e = await endToEnd(collector.url, SECONDS);
   const collectorCpu = cpuSeconds(collector.pid) - cpuBefore;
+  const threads = threadCpuUsed(threadsBefore, threadCpuSeconds(collector.pid));
+  const clientCpu = process.cpuUsage(clientCpuBefore);
+  const microsPerSpan = (seconds) => ((seconds * 1e6) / (e2e.rate * e2e.seconds)).toFixed(1);
   await collector.stop();
   console.log(
     `${label.padEnd(9)} bare decode+insert ${format(bareRate.rate)} | end to end ${format(e2e.rate)} | efficiency ${(e2e.rate / bareRate.rate).toFixed(2)}${e2e.failures ? ` | ${e2e.failures} non-200` : ''}${e2e.exhausted ? ' (ran out of prepared requests)' : ''}`,
   );
   console.log(
     `${''.padEnd(9)} per CPU-second (less sensitive to a loaded machine): bare ${format(bareRate.perCpuSecond)} | collector process ${format((e2e.rate * e2e.seconds) / collectorCpu)}${label === 'postgres' ? ' (PostgreSQL server CPU not counted)' : ''}`,
+  );
+  console.log(
+    `${''.padEnd(9)} CPU µs per span: collector main thread ${microsPerSpan(threads.main)} | busiest other thread ${microsPerSpan(threads.writer)}${label === 'sqlite' ? ' (the SQLite writer)' : ''} | bench client ${microsPerSpan((clientCpu.user + clientCpu.system) / 1e6)}`,
   );
 }
 

@@ -97,6 +97,11 @@ export function spansToRows(spans: SpanRecord[]): SpanRow[] {
  */
 export const PACKED_STRING_COLUMNS: readonly number[] = [7, 9, 11, 12];
 
+/** Position of the resource JSON in {@link spanRowValues} order (an id in the SQLite spans table). */
+export const RESOURCE_COLUMN = 11;
+/** Position of the scope JSON in {@link spanRowValues} order (an id in the SQLite spans table). */
+export const SCOPE_COLUMN = 12;
+
 /**
  * Rows in column order; in the {@link PACKED_STRING_COLUMNS} a number is an index into `strings`,
  * a string or null is the value itself.

@@ -1,11 +1,20 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { PACKED_STRING_COLUMNS, type PackedRows } from './rows.js';
+import { PACKED_STRING_COLUMNS, type PackedRows, RESOURCE_COLUMN, SCOPE_COLUMN } from './rows.js';
+
+/** Statements that add (insert…) and find (select…) a resource or scope document's id. */
+export interface WriterDocumentSql {
+  insertResource: string;
+  selectResource: string;
+  insertScope: string;
+  selectScope: string;
+}
 
 /**
  * The writer thread's code, evaluated as a CommonJS worker (so it runs the same from TypeScript sources
  * under vitest and from dist). It owns the write connection: each message is one transaction.
- * Rows are arrays in the column order of `insertSql`; the traces summary counts only rows that were new.
+ * Rows are arrays in the column order of `insertSql`, with the resource and scope
+ * columns turned from JSON into document ids; the traces summary counts only rows that were new.
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -24,6 +33,28 @@ database.function('tickline_merge_services', { deterministic: true }, (existing,
 );
 const insert = database.prepare(workerData.insertSql);
 const upsert = database.prepare(workerData.upsertSql);
+// Resource and scope documents are stored once; their ids are cached by JSON (documents are never
+// deleted). A failed transaction clears the caches: ids added inside it were rolled back.
+const documentTable = (insertSql, selectSql) => ({
+  insert: database.prepare(insertSql),
+  select: database.prepare(selectSql).pluck(),
+  ids: new Map(),
+});
+const resources = documentTable(workerData.documentSql.insertResource, workerData.documentSql.selectResource);
+const scopes = documentTable(workerData.documentSql.insertScope, workerData.documentSql.selectScope);
+const documentId = (table, json) => {
+  let id = table.ids.get(json);
+  if (id === undefined) {
+    table.insert.run(json);
+    id = table.select.get(json);
+    if (table.ids.size >= 10000) table.ids.clear();
+    table.ids.set(json, id);
+  }
+  return id;
+};
+const RESOURCE = workerData.resourceColumn;
+const SCOPE = workerData.scopeColumn;
+const stringColumns = workerData.packedColumns.filter((column) => column !== RESOURCE && column !== SCOPE);
 // Group commit: the messages that arrived together (a burst of concurrent requests) share one
 // transaction, so each commit's WAL frames and the traces upserts are paid once per burst.
 const write = database.transaction((messages) => {
@@ -31,11 +62,18 @@ const write = database.transaction((messages) => {
   const counts = new Array(messages.length);
   for (let index = 0; index < messages.length; index++) {
     const { rows, strings } = messages[index];
+    // Document ids by string-table index, for this message.
+    const resourceIds = new Array(strings.length);
+    const scopeIds = new Array(strings.length);
     let inserted = 0;
     for (const row of rows) {
-      for (const column of workerData.packedColumns) {
+      for (const column of stringColumns) {
         if (typeof row[column] === 'number') row[column] = strings[row[column]];
       }
+      const resource = row[RESOURCE];
+      row[RESOURCE] = resourceIds[resource] ?? (resourceIds[resource] = documentId(resources, strings[resource]));
+      const scope = row[SCOPE];
+      if (scope !== null) row[SCOPE] = scopeIds[scope] ?? (scopeIds[scope] = documentId(scopes, strings[scope]));
       if (insert.run(row).changes === 0) continue;
       inserted++;
       let trace = traces.get(row[0]);
@@ -68,6 +106,8 @@ const flush = () => {
         parentPort.postMessage({ id: messages[index].id, inserted: counts[index] });
       }
     } catch (error) {
+      resources.ids.clear();
+      scopes.ids.clear();
       const text = String((error && error.message) || error);
       for (const message of messages) parentPort.postMessage({ id: message.id, error: text });
     }
@@ -100,13 +140,29 @@ export class SqliteWriter {
   #failure: Error | undefined;
   readonly #exited: Promise<void>;
 
-  constructor(path: string, synchronous: 'NORMAL' | 'FULL', insertSql: string, upsertSql: string) {
+  constructor(
+    path: string,
+    synchronous: 'NORMAL' | 'FULL',
+    insertSql: string,
+    upsertSql: string,
+    documentSql: WriterDocumentSql,
+  ) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#worker = new Worker(WRITER_SOURCE, {
       eval: true,
       // The source is CommonJS: drop `--input-type=module`, which a worker would inherit from `node -e`.
       execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
-      workerData: { driver, path, synchronous, insertSql, upsertSql, packedColumns: PACKED_STRING_COLUMNS },
+      workerData: {
+        driver,
+        path,
+        synchronous,
+        insertSql,
+        upsertSql,
+        documentSql,
+        packedColumns: PACKED_STRING_COLUMNS,
+        resourceColumn: RESOURCE_COLUMN,
+        scopeColumn: SCOPE_COLUMN,
+      },
     });
     this.#worker.unref();
     this.#worker.on('message', (message: { id: number; inserted?: number; error?: string }) => {

@@ -9,7 +9,9 @@ import {
   mergeServices,
   msToNs,
   nsToMs,
+  RESOURCE_COLUMN,
   rowToSpan,
+  SCOPE_COLUMN,
   type SpanRow,
   spanRowValues,
   spansToPackedRows,
@@ -33,6 +35,11 @@ export interface SqliteStoreOptions {
   writerThread?: boolean;
 }
 
+/**
+ * The schema. Resource and scope JSON repeat across thousands of spans: each distinct document is stored
+ * once in `resources` / `scopes` and spans refer to it by id (smaller rows: faster inserts, smaller files).
+ * Documents are never deleted, so an id once read stays valid for every connection.
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS spans (
   trace_id TEXT NOT NULL,
@@ -46,13 +53,15 @@ CREATE TABLE IF NOT EXISTS spans (
   node TEXT,
   domain TEXT,
   attributes TEXT NOT NULL,
-  resource TEXT NOT NULL,
-  scope TEXT,
+  resource_id INTEGER NOT NULL,
+  scope_id INTEGER,
   status_code INTEGER,
   status_message TEXT,
   UNIQUE (trace_id, span_id)
 );
 CREATE INDEX IF NOT EXISTS spans_by_start ON spans (start_ns);
+CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS scopes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS traces (
   trace_id TEXT PRIMARY KEY,
   start_ns INTEGER NOT NULL,
@@ -63,10 +72,68 @@ CREATE TABLE IF NOT EXISTS traces (
 CREATE INDEX IF NOT EXISTS traces_by_start ON traces (start_ns, trace_id);
 `;
 
+/**
+ * Files written before resources and scopes moved to their own tables keep the JSON in every span row:
+ * move it (one transaction, on open).
+ */
+const MIGRATE_INLINE_DOCUMENTS = `
+CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS scopes (id INTEGER PRIMARY KEY, json TEXT NOT NULL UNIQUE);
+INSERT OR IGNORE INTO resources (json) SELECT DISTINCT resource FROM spans;
+INSERT OR IGNORE INTO scopes (json) SELECT DISTINCT scope FROM spans WHERE scope IS NOT NULL;
+ALTER TABLE spans ADD COLUMN resource_id INTEGER;
+ALTER TABLE spans ADD COLUMN scope_id INTEGER;
+UPDATE spans SET
+  resource_id = (SELECT id FROM resources WHERE json = spans.resource),
+  scope_id = (SELECT id FROM scopes WHERE json = spans.scope);
+ALTER TABLE spans DROP COLUMN resource;
+ALTER TABLE spans DROP COLUMN scope;
+`;
+
+/** Span columns with their resource and scope documents, as {@link rowToSpan} reads them. */
+const SELECT_SPANS = `SELECT spans.*, resources.json AS resource, scopes.json AS scope FROM spans
+JOIN resources ON resources.id = spans.resource_id LEFT JOIN scopes ON scopes.id = spans.scope_id`;
+
+const INSERT_SPAN = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, service, node, domain, attributes, resource_id, scope_id, status_code, status_message)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** Statements that find (adding when new) the id of a resource or scope document. */
+const DOCUMENT_SQL = {
+  insertResource: 'INSERT OR IGNORE INTO resources (json) VALUES (?)',
+  selectResource: 'SELECT id FROM resources WHERE json = ?',
+  insertScope: 'INSERT OR IGNORE INTO scopes (json) VALUES (?)',
+  selectScope: 'SELECT id FROM scopes WHERE json = ?',
+};
+
 type StoredRow = Parameters<typeof rowToSpan>[0];
 
-const INSERT_SPAN = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, service, node, domain, attributes, resource, scope, status_code, status_message)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Ids of resource or scope documents on one connection, cached by JSON (documents are never deleted). */
+class DocumentIds {
+  readonly #insert: Database.Statement;
+  readonly #select: Database.Statement;
+  readonly #cache = new Map<string, number>();
+
+  constructor(database: Database.Database, insertSql: string, selectSql: string) {
+    this.#insert = database.prepare(insertSql);
+    this.#select = database.prepare(selectSql).pluck();
+  }
+
+  /** The document's id, adding it when new (inside the caller's transaction). */
+  id(json: string): number {
+    let id = this.#cache.get(json);
+    if (id === undefined) {
+      this.#insert.run(json);
+      id = this.#select.get(json) as number;
+      if (this.#cache.size >= 10_000) this.#cache.clear();
+      this.#cache.set(json, id);
+    }
+    return id;
+  }
+
+  clear(): void {
+    this.#cache.clear();
+  }
+}
 
 const UPSERT_TRACE = `INSERT INTO traces (trace_id, start_ns, end_ns, span_count, services) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT (trace_id) DO UPDATE SET
@@ -89,6 +156,8 @@ export class SqliteSpanStore implements SpanStore {
   readonly #traceSpans: Database.Statement;
   readonly #windowSpans: Database.Statement;
   readonly #insertTransaction: (rows: SpanRow[]) => number;
+  readonly #resourceIds: DocumentIds;
+  readonly #scopeIds: DocumentIds;
   readonly #writer: SqliteWriter | undefined;
 
   private constructor(database: Database.Database, description: string, writer: SqliteWriter | undefined) {
@@ -98,15 +167,22 @@ export class SqliteSpanStore implements SpanStore {
     this.#insertSpan = database.prepare(INSERT_SPAN);
     this.#upsertTrace = database.prepare(UPSERT_TRACE);
     this.#traceSpans = database
-      .prepare('SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns')
+      .prepare(`${SELECT_SPANS} WHERE spans.trace_id = ? ORDER BY spans.start_ns`)
       .safeIntegers(true);
     this.#windowSpans = database
-      .prepare('SELECT * FROM spans WHERE start_ns >= ? AND start_ns <= ? ORDER BY start_ns LIMIT ?')
+      .prepare(
+        `${SELECT_SPANS} WHERE spans.start_ns >= ? AND spans.start_ns <= ? ORDER BY spans.start_ns LIMIT ?`,
+      )
       .safeIntegers(true);
+    this.#resourceIds = new DocumentIds(database, DOCUMENT_SQL.insertResource, DOCUMENT_SQL.selectResource);
+    this.#scopeIds = new DocumentIds(database, DOCUMENT_SQL.insertScope, DOCUMENT_SQL.selectScope);
     this.#insertTransaction = database.transaction((rows: SpanRow[]) => {
       const inserted: SpanRow[] = [];
       for (const row of rows) {
-        const result = this.#insertSpan.run(...spanRowValues(row));
+        const values = spanRowValues(row);
+        values[RESOURCE_COLUMN] = this.#resourceIds.id(row.resource);
+        values[SCOPE_COLUMN] = row.scope === null ? null : this.#scopeIds.id(row.scope);
+        const result = this.#insertSpan.run(...values);
         if (result.changes > 0) inserted.push(row);
       }
       for (const trace of aggregateByTrace(inserted)) {
@@ -133,6 +209,8 @@ export class SqliteSpanStore implements SpanStore {
       database.function('tickline_merge_services', { deterministic: true }, (existing, added) =>
         mergeServices(String(existing), String(added)),
       );
+      const columns = database.prepare("SELECT name FROM pragma_table_info('spans')").pluck().all();
+      if (columns.includes('resource')) database.transaction(() => database.exec(MIGRATE_INLINE_DOCUMENTS))();
       database.exec(SCHEMA);
     } catch (error) {
       database.close();
@@ -146,6 +224,7 @@ export class SqliteSpanStore implements SpanStore {
             options.synchronous === 'full' ? 'FULL' : 'NORMAL',
             INSERT_SPAN,
             UPSERT_TRACE,
+            DOCUMENT_SQL,
           );
     return new SqliteSpanStore(database, `sqlite:${absolutePath}`, writer);
   }
@@ -154,7 +233,16 @@ export class SqliteSpanStore implements SpanStore {
     if (spans.length === 0) return 0;
     // A failed writer thread rejects the batches it held (clients retry; inserts are idempotent);
     // later batches are written on this thread.
-    if (this.#writer === undefined || this.#writer.failed) return this.#insertTransaction(spansToRows(spans));
+    if (this.#writer === undefined || this.#writer.failed) {
+      try {
+        return this.#insertTransaction(spansToRows(spans));
+      } catch (error) {
+        // Ids cached inside the rolled-back transaction may not exist.
+        this.#resourceIds.clear();
+        this.#scopeIds.clear();
+        throw error;
+      }
+    }
     return this.#writer.write(spansToPackedRows(spans));
   }
 

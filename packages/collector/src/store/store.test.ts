@@ -231,7 +231,14 @@ describe('openStore', () => {
       const database = new Database(path, { readonly: true });
       database.defaultSafeIntegers(true);
       tables.push({
-        spans: database.prepare('SELECT * FROM spans ORDER BY span_id').all(),
+        spans: database
+          .prepare(
+            `SELECT spans.*, resources.json AS resource, scopes.json AS scope FROM spans
+             JOIN resources ON resources.id = spans.resource_id LEFT JOIN scopes ON scopes.id = spans.scope_id
+             ORDER BY span_id`,
+          )
+          .all(),
+        documents: database.prepare('SELECT count(*) AS count FROM resources').get(),
         traces: database.prepare('SELECT * FROM traces ORDER BY trace_id').all(),
       });
       database.close();
@@ -247,5 +254,53 @@ describe('openStore', () => {
       resource: '{}',
       end_ns: -1n,
     });
+    // Each distinct resource is stored once: the makeTrace resource, `shared` and `{}`.
+    expect((tables[0] as { documents: { count: bigint } }).documents.count).toBe(3n);
+  });
+
+  it('moves resource and scope JSON out of span rows in files from before the resources table', async () => {
+    const path = join(directory, 'inline-documents.db');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE spans (trace_id TEXT NOT NULL, span_id TEXT NOT NULL, parent_span_id TEXT,
+      name TEXT NOT NULL, kind INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+      service TEXT, node TEXT, domain TEXT, attributes TEXT NOT NULL, resource TEXT NOT NULL, scope TEXT,
+      status_code INTEGER, status_message TEXT, UNIQUE (trace_id, span_id));
+      CREATE INDEX spans_by_start ON spans (start_ns);
+      CREATE TABLE traces (trace_id TEXT PRIMARY KEY, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+      span_count INTEGER NOT NULL, services TEXT NOT NULL);`);
+    const [first, second] = makeTrace(2, 1_763_780_000_000);
+    const insert = old.prepare('INSERT INTO spans VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const span of [first, { ...(second as SpanRecord), scope: undefined }] as SpanRecord[]) {
+      insert.run(
+        span.traceId,
+        span.spanId,
+        span.parentSpanId ?? null,
+        span.name,
+        span.kind,
+        span.startTimeUnixNano,
+        span.endTimeUnixNano,
+        'orders',
+        null,
+        null,
+        JSON.stringify(span.attributes),
+        JSON.stringify(span.resource),
+        span.scope === undefined ? null : JSON.stringify(span.scope),
+        null,
+        null,
+      );
+    }
+    old.close();
+    const store = SqliteSpanStore.open(path);
+    try {
+      const stored = await store.traceSpans(first?.traceId as string);
+      expect(byId(stored)).toEqual(
+        byId([first, { ...(second as SpanRecord), scope: undefined }] as SpanRecord[]),
+      );
+      const third = makeSpan({ traceId: first?.traceId as string, startMs: 1_763_780_000_500 });
+      expect(await store.insertSpans([third])).toBe(1);
+      expect(await store.traceSpans(first?.traceId as string)).toHaveLength(3);
+    } finally {
+      await store.close();
+    }
   });
 });
