@@ -49,8 +49,22 @@ export class LamportPropagator implements TextMapPropagator {
   private readonly options: LamportPropagatorOptions;
   private readonly links: PrivateSlot<SpanLink> = spanLinks();
 
+  /** The receive options for a trusted sender, made once (extract runs for every request). */
+  private readonly trustedReceive: {
+    clock: LamportClock | undefined;
+    wallClock: WallClock | undefined;
+    trusted: boolean;
+    maxForwardJump: number | undefined;
+  };
+
   constructor(options: LamportPropagatorOptions = {}) {
     this.options = options;
+    this.trustedReceive = {
+      clock: options.clock,
+      wallClock: options.wallClock,
+      trusted: true,
+      maxForwardJump: options.maxForwardJump,
+    };
   }
 
   /**
@@ -92,12 +106,11 @@ export class LamportPropagator implements TextMapPropagator {
   extract(context: Context, carrier: unknown, getter: TextMapGetter): Context {
     try {
       if (carrier === null || typeof carrier !== 'object') return context;
-      const exchange = receiveRequest(carrier, getter.get(carrier, CLOCK_HEADER), {
-        clock: this.options.clock,
-        wallClock: this.options.wallClock,
-        trusted: this.trusts(carrier),
-        maxForwardJump: this.options.maxForwardJump,
-      });
+      const options =
+        this.options.trust === undefined || this.trusts(carrier)
+          ? this.trustedReceive
+          : { ...this.trustedReceive, trusted: false };
+      const exchange = receiveRequest(carrier, getter.get(carrier, CLOCK_HEADER), options);
       return setIncomingExchange(context, exchange);
     } catch {
       return context;
