@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { PACKED_STRING_COLUMNS, type PackedRows, RESOURCE_COLUMN, SCOPE_COLUMN } from './rows.js';
+import {
+  PACKED_STRING_COLUMNS,
+  type PackedRows,
+  RESOURCE_COLUMN,
+  SCOPE_COLUMN,
+  SPAN_COLUMN_COUNT,
+} from './rows.js';
 
 /** Statements that add (insert…) and find (select…) a resource or scope document's id. */
 export interface WriterDocumentSql {
@@ -13,7 +19,7 @@ export interface WriterDocumentSql {
 /**
  * The writer thread's code, evaluated as a CommonJS worker (so it runs the same from TypeScript sources
  * under vitest and from dist). It owns the write connection: each message is one transaction.
- * Rows are arrays in the column order of `insertSql`, with the resource and scope
+ * Rows come as columns in the order of `insertSql` (see PackedRows), the resource and scope
  * columns turned from JSON into document ids; the traces summary counts only rows that were new.
  */
 const WRITER_SOURCE = `
@@ -55,18 +61,22 @@ const documentId = (table, json) => {
 const RESOURCE = workerData.resourceColumn;
 const SCOPE = workerData.scopeColumn;
 const stringColumns = workerData.packedColumns.filter((column) => column !== RESOURCE && column !== SCOPE);
+const COLUMN_COUNT = workerData.columnCount;
+// One row array reused for every insert (the trace summaries copy the values they keep).
+const row = new Array(COLUMN_COUNT).fill(null);
 // Group commit: the messages that arrived together (a burst of concurrent requests) share one
 // transaction, so each commit's WAL frames and the traces upserts are paid once per burst.
 const write = database.transaction((messages) => {
   const traces = new Map();
   const counts = new Array(messages.length);
   for (let index = 0; index < messages.length; index++) {
-    const { rows, strings } = messages[index];
+    const { count, columns, strings } = messages[index];
     // Document ids by string-table index, for this message.
     const resourceIds = new Array(strings.length);
     const scopeIds = new Array(strings.length);
     let inserted = 0;
-    for (const row of rows) {
+    for (let rowIndex = 0; rowIndex < count; rowIndex++) {
+      for (let column = 0; column < COLUMN_COUNT; column++) row[column] = columns[column][rowIndex];
       for (const column of stringColumns) {
         if (typeof row[column] === 'number') row[column] = strings[row[column]];
       }
@@ -162,6 +172,7 @@ export class SqliteWriter {
         packedColumns: PACKED_STRING_COLUMNS,
         resourceColumn: RESOURCE_COLUMN,
         scopeColumn: SCOPE_COLUMN,
+        columnCount: SPAN_COLUMN_COUNT,
       },
     });
     this.#worker.unref();
@@ -202,7 +213,7 @@ export class SqliteWriter {
     return new Promise<number>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
-      this.#worker.postMessage({ id, rows: batch.rows, strings: batch.strings });
+      this.#worker.postMessage({ id, count: batch.count, columns: batch.columns, strings: batch.strings });
     });
   }
 

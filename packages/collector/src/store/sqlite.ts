@@ -150,6 +150,11 @@ ON CONFLICT (trace_id) DO UPDATE SET
  */
 export class SqliteSpanStore implements SpanStore {
   readonly description: string;
+  /**
+   * Two batches in flight: while the writer thread commits one, the next is already converted and
+   * queued on it (it joins the following transaction), so the writer does not wait for the main thread.
+   */
+  readonly maxConcurrentWrites = 2;
   readonly #database: Database.Database;
   readonly #insertSpan: Database.Statement;
   readonly #upsertTrace: Database.Statement;
