@@ -79,12 +79,16 @@ function receiveEvent(header: string | readonly string[] | undefined, options: S
     else if (ahead > limit) {
       rejected = `forward jump of ${ahead} exceeds maxForwardJump ${limit}`;
     } else {
-      const outcome = clock.tryReceive(parsed.clock);
-      if (outcome.accepted) {
-        value = outcome.clock;
+      // The common case without tryReceive's outcome object; tryReceive explains a refusal.
+      const merged = clock.receiveIfValid(parsed.clock);
+      if (merged >= 0) {
+        value = merged;
         remote =
           parsed.node === undefined ? { clock: parsed.clock } : { clock: parsed.clock, node: parsed.node };
-      } else rejected = outcome.message;
+      } else {
+        const outcome = clock.tryReceive(parsed.clock);
+        rejected = outcome.accepted ? undefined : outcome.message;
+      }
     }
   } else if (carried) rejected = parsed.message;
   // A rejected or absent header still leaves a receive event: a plain local tick.
@@ -154,13 +158,38 @@ export function receiveRequest(
   const slot = incomingSlot();
   const existing = slot.read(carrier);
   if (existing !== undefined) return existing;
-  const exchange: IncomingExchange = {
+  const exchange = newIncomingExchange(header, options);
+  slot.write(carrier, exchange);
+  return exchange;
+}
+
+/** @internal The receive of an incoming request, remembered nowhere (the caller keeps it). */
+export function newIncomingExchange(
+  header: string | readonly string[] | undefined,
+  options: StampOptions,
+): IncomingExchange {
+  return {
     clock: options.clock ?? getProcessClock(),
     receive: receiveEvent(header, options),
     reply: undefined,
   };
-  slot.write(carrier, exchange);
-  return exchange;
+}
+
+/**
+ * Declares that a layer of this process looks incoming exchanges up by carrier
+ * ({@link findIncoming}, or {@link receiveRequest} on the same carrier before the middleware), as
+ * the OpenTelemetry propagator, span processor and response hook of @tickline/otel do. From then
+ * on the express and fastify middlewares remember each exchange on its carrier, so those layers
+ * share it; without such a layer they skip that step (a property added to every request's
+ * `headers` object was ~0.6% of a fastify request's CPU).
+ */
+export function registerCarrierReader(): void {
+  sharedState().carrierReaders = true;
+}
+
+/** @internal Whether {@link registerCarrierReader} was called in this process. */
+export function carrierReadersPresent(): boolean {
+  return sharedState().carrierReaders === true;
 }
 
 /** The exchange an earlier {@link receiveRequest} made for this carrier, if any. */

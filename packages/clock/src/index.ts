@@ -22,6 +22,7 @@ export {
   findIncoming,
   receiveRequest,
   receiveResponse,
+  registerCarrierReader,
   stampReply,
 } from './exchange.js';
 export type { ClockStamp, HeaderRejection, ParsedClockHeader } from './header.js';

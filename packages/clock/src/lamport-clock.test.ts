@@ -10,6 +10,28 @@ const operation = fc.oneof(
 );
 
 describe('LamportClock', () => {
+  it('receiveIfValid merges exactly when tryReceive accepts, to the same value', () => {
+    const values = fc.oneof(
+      fc.integer({ min: 0, max: 1000 }),
+      fc.constantFrom(-1, 0.5, Number.NaN, Number.MAX_SAFE_INTEGER - 1, Number.MAX_SAFE_INTEGER, 2 ** 60),
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1000 }),
+        values,
+        fc.integer({ min: 0, max: 500 }),
+        (start, remote, jump) => {
+          const a = new LamportClock({ node: 'a', initial: start, maxForwardJump: jump });
+          const b = new LamportClock({ node: 'b', initial: start, maxForwardJump: jump });
+          const merged = a.receiveIfValid(remote);
+          const outcome = b.tryReceive(remote);
+          expect(merged).toBe(outcome.accepted ? outcome.clock : -1);
+          expect(a.read()).toBe(b.read());
+        },
+      ),
+    );
+  });
+
   it('names its node after the service with a random suffix', () => {
     const a = new LamportClock({ name: 'orders' });
     const b = new LamportClock({ name: 'orders' });

@@ -99,6 +99,20 @@ export class LamportClock {
     return { accepted: true, clock: this.value };
   }
 
+  /**
+   * @internal {@link tryReceive} without the outcome object: the new value, or -1 (clock
+   * untouched) when `tryReceive` would refuse `remote`.
+   */
+  receiveIfValid(remote: number): number {
+    const current = this.value;
+    if (!Number.isSafeInteger(remote) || remote < 0) return -1;
+    if (remote > current && remote - current > this.maxForwardJump) return -1;
+    const merged = remote > current ? remote : current;
+    if (merged >= Number.MAX_SAFE_INTEGER) return -1;
+    this.value = merged + 1;
+    return this.value;
+  }
+
   /** Like {@link tryReceive}, but throws {@link RemoteClockRejectedError} on rejection. */
   receive(remote: number): number {
     const outcome = this.tryReceive(remote);

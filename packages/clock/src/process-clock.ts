@@ -10,6 +10,12 @@ interface SharedState {
   readonly incoming: WeakMap<object, unknown>;
   /** An outgoing send stamped in the current synchronous turn, not yet claimed by a second layer. */
   pendingOutgoing: unknown;
+  /**
+   * True once a layer that looks incoming exchanges up by carrier (the OpenTelemetry propagator,
+   * span processor or response hook) exists: only then do the server middlewares remember their
+   * exchanges on the carrier. Absent in states made by older copies (read as false).
+   */
+  carrierReaders?: boolean;
 }
 
 const STATE_KEY = Symbol.for('@tickline/clock/state@1');

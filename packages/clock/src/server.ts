@@ -1,5 +1,11 @@
 import { CLOCK_HEADER } from './constants.js';
-import { type IncomingExchange, receiveRequest, type StampOptions } from './exchange.js';
+import {
+  carrierReadersPresent,
+  type IncomingExchange,
+  newIncomingExchange,
+  receiveRequest,
+  type StampOptions,
+} from './exchange.js';
 import type { LamportClock } from './lamport-clock.js';
 
 /** Options every Tickline server middleware takes; `Request` is the framework's request type. */
@@ -27,8 +33,9 @@ export interface ServerClockOptions<Request> {
 }
 
 /**
- * The receive of a server middleware: applies `trust`, merges the request's header once per
- * request (through {@link receiveRequest}, so other layers share the exchange) and reports a
+ * The receive of a server middleware: applies `trust`, merges the request's header (through
+ * {@link receiveRequest} when another layer may share the exchange by carrier, see
+ * `registerCarrierReader`; the caller calls it once per request and keeps the result) and reports a
  * rejection to `onRejected`. `headers` must be the request's node `IncomingMessage.headers`.
  * Throws only when the clock cannot tick any more.
  */
@@ -52,7 +59,11 @@ export function createRequestReceiver<Request>(
       }
       if (!accepted) stampOptions = untrusted;
     }
-    const exchange = receiveRequest(headers, header, stampOptions);
+    // Shared through the carrier only when another layer may look it up there (see
+    // registerCarrierReader); the middleware itself keeps it on the request, once per request.
+    const exchange = carrierReadersPresent()
+      ? receiveRequest(headers, header, stampOptions)
+      : newIncomingExchange(header, stampOptions);
     if (exchange.receive.rejected !== undefined && onRejected !== undefined) {
       try {
         onRejected(exchange.receive.rejected, request);

@@ -1,6 +1,12 @@
 import http, { type Server } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { findIncoming, LamportClock, type ReceiveStamp, receiveRequest } from '@tickline/clock';
+import {
+  findIncoming,
+  LamportClock,
+  type ReceiveStamp,
+  receiveRequest,
+  registerCarrierReader,
+} from '@tickline/clock';
 import {
   FAR_AHEAD_CLOCK_HEADERS,
   HOSTILE_CLOCK_HEADERS,
@@ -150,7 +156,29 @@ describe('lamportClock middleware', () => {
     );
   });
 
+  it('keeps the exchange off req.headers while no layer reads exchanges by carrier', async () => {
+    const app = express();
+    app.use(lamportClock({ clock: new LamportClock({ node: 'alone' }) }));
+    app.use(lamportClock()); // a second instance on the same request: no second merge
+    app.get('/', (request, response) => {
+      response.json({
+        onHeaders: findIncoming(request.headers) !== undefined,
+        receive: request.lamport?.receive.clock,
+      });
+    });
+    const server = http.createServer(app);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, {
+      headers: { 'lamport-clock': '50' },
+    });
+    expect(await response.json()).toEqual({ onHeaders: false, receive: 51 });
+    expect(response.headers.get('lamport-clock')).toBe('52;node="alone"');
+  });
+
   it('reuses the exchange another layer (the OpenTelemetry propagator) made for the same request', async () => {
+    // What @tickline/otel does when its propagator is created: declare a carrier reader.
+    registerCarrierReader();
     const clock = new LamportClock({ node: 'shared' });
     const app = express();
     app.use(lamportClock({ clock }));

@@ -140,8 +140,9 @@ export function lamportClock(
   };
 
   function receive(request: Request, response: Response): void {
-    const exchange = receiveFor(request, (request as IncomingMessage).headers);
     const stamped = request as unknown as StampedRequest;
+    if (stamped.lamport !== undefined) return; // a second lamportClock() on the same request
+    const exchange = receiveFor(request, (request as IncomingMessage).headers);
     stamped.lamport = exchange;
     if (respond !== 'if-carried') stamped[RESPOND] = respond;
     const due = respond === 'always' || (respond === 'if-carried' && exchange.receive.carried);

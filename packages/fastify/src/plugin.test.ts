@@ -1,5 +1,6 @@
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { LamportClock, type ReceiveStamp } from '@tickline/clock';
 import {
   FAR_AHEAD_CLOCK_HEADERS,
@@ -105,6 +106,45 @@ describe('tickline fastify plugin', () => {
     await failed.text();
     expect(failed.status).toBe(500);
     expect(failed.headers.get('lamport-clock')).toBe('106;node="nested"');
+  });
+
+  it('stamps the reply when its headers are written: after the handler events, for streams too', async () => {
+    const clock = new LamportClock({ node: 'late' });
+    const port = await serve({ clock }, (app) => {
+      // Events of the handler (e.g. outgoing calls) come before the reply's send.
+      app.get('/busy', async () => {
+        clock.tick();
+        clock.tick();
+        return { ok: true };
+      });
+      app.get('/stream', async (_request, reply) => {
+        clock.tick();
+        reply.type('text/plain');
+        return Readable.from(['a', 'b']);
+      });
+      // Another plugin's onSend hook sees the header as a value whose text is the stamp.
+      app.get('/inspected', async (_request, reply) => {
+        reply.header('x-seen', 'pending');
+        return { ok: true };
+      });
+      app.addHook('onSend', async (request, reply, payload) => {
+        if (request.url === '/inspected') reply.header('x-seen', String(reply.getHeader('lamport-clock')));
+        return payload;
+      });
+    });
+    const busy = await fetch(`http://127.0.0.1:${port}/busy`, { headers: { 'lamport-clock': '10' } });
+    await busy.text();
+    expect(busy.headers.get('lamport-clock')).toBe('14;node="late"');
+    const stream = await fetch(`http://127.0.0.1:${port}/stream`, { headers: { 'lamport-clock': '1' } });
+    expect(await stream.text()).toBe('ab');
+    expect(stream.headers.get('lamport-clock')).toBe('17;node="late"');
+    const inspected = await fetch(`http://127.0.0.1:${port}/inspected`, {
+      headers: { 'lamport-clock': '1' },
+    });
+    await inspected.text();
+    expect(inspected.headers.get('x-seen')).toBe('19;node="late"');
+    expect(inspected.headers.get('lamport-clock')).toBe('19;node="late"');
+    expect(clock.read()).toBe(19);
   });
 
   it('sends no header to a caller that sent none, unless respond is always', async () => {

@@ -12,6 +12,7 @@ import {
   claimPendingOutgoing,
   type LamportClock,
   receiveRequest,
+  registerCarrierReader,
   type WallClock,
 } from '@tickline/clock';
 import { setIncomingExchange } from './context.js';
@@ -59,6 +60,8 @@ export class LamportPropagator implements TextMapPropagator {
 
   constructor(options: LamportPropagatorOptions = {}) {
     this.options = options;
+    // extract remembers each receive on its carrier for the middlewares that run after it.
+    registerCarrierReader();
     this.trustedReceive = {
       clock: options.clock,
       wallClock: options.wallClock,

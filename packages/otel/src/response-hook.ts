@@ -1,5 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CLOCK_HEADER, findIncoming, receiveResponse, stampReply } from '@tickline/clock';
+import {
+  CLOCK_HEADER,
+  findIncoming,
+  receiveResponse,
+  registerCarrierReader,
+  stampReply,
+} from '@tickline/clock';
 import { getOutgoingExchange } from './outgoing-links.js';
 
 /** Options of {@link lamportResponseHook}. */
@@ -72,6 +78,7 @@ export function lamportResponseHook(
   options: LamportResponseHookOptions = {},
 ): (span: object, response: unknown) => void {
   const respond = options.respond ?? 'if-carried';
+  registerCarrierReader();
   return (span, response) => {
     try {
       if (response === null || typeof response !== 'object') return;

@@ -11,6 +11,7 @@ import {
   type LamportClock,
   nowMicros,
   type ReceiveStamp,
+  registerCarrierReader,
   type WallClock,
 } from '@tickline/clock';
 import {
@@ -80,6 +81,7 @@ export class LamportSpanProcessor {
 
   constructor(options: LamportSpanProcessorOptions = {}) {
     this.options = options;
+    registerCarrierReader();
   }
 
   /** Stamps the start of SERVER, CONSUMER and INTERNAL spans. */
