@@ -62,8 +62,31 @@ const RESOURCE = workerData.resourceColumn;
 const SCOPE = workerData.scopeColumn;
 const stringColumns = workerData.packedColumns.filter((column) => column !== RESOURCE && column !== SCOPE);
 const COLUMN_COUNT = workerData.columnCount;
-// One row array reused for every insert (the trace summaries copy the values they keep).
+// Rows go in multi-row INSERTs of CHUNK_ROWS rows (one statement run per chunk instead of per row);
+// a message's last few rows go one by one. The arrays are reused for every chunk.
+const CHUNK_ROWS = workerData.chunkRows;
+const insertChunk = database.prepare(workerData.insertChunkSql);
+const chunk = new Array(CHUNK_ROWS * COLUMN_COUNT).fill(null);
 const row = new Array(COLUMN_COUNT).fill(null);
+// Rowids of new rows are above the largest rowid before the insert (SQLite assigns max(rowid) + 1),
+// which tells a chunk's new rows from those that were already stored.
+const maxRowid = database.prepare('SELECT coalesce(max(rowid), 0) FROM spans').pluck();
+const isNewSince = database.prepare('SELECT rowid > ? FROM spans WHERE trace_id = ? AND span_id = ?').pluck();
+/** Adds the row at values[offset] to the per-trace summaries (copying the values it keeps). */
+const addToTrace = (traces, values, offset) => {
+  const start = values[offset + 5];
+  const end = values[offset + 6];
+  let trace = traces.get(values[offset]);
+  if (trace === undefined) {
+    trace = { start, end, count: 0, services: new Set() };
+    traces.set(values[offset], trace);
+  }
+  if (start < trace.start) trace.start = start;
+  if (end > trace.end) trace.end = end;
+  trace.count++;
+  const service = values[offset + 7];
+  if (service !== null) trace.services.add(service.includes(',') ? service.replaceAll(',', ' ') : service);
+};
 // Group commit: the messages that arrived together (a burst of concurrent requests) share one
 // transaction, so each commit's WAL frames and the traces upserts are paid once per burst.
 const write = database.transaction((messages) => {
@@ -74,27 +97,47 @@ const write = database.transaction((messages) => {
     // Document ids by string-table index, for this message.
     const resourceIds = new Array(strings.length);
     const scopeIds = new Array(strings.length);
-    let inserted = 0;
-    for (let rowIndex = 0; rowIndex < count; rowIndex++) {
-      for (let column = 0; column < COLUMN_COUNT; column++) row[column] = columns[column][rowIndex];
+    /** Copies row rowIndex of the message into values[offset...], strings and document ids resolved. */
+    const fill = (values, offset, rowIndex) => {
+      for (let column = 0; column < COLUMN_COUNT; column++) values[offset + column] = columns[column][rowIndex];
       for (const column of stringColumns) {
-        if (typeof row[column] === 'number') row[column] = strings[row[column]];
+        if (typeof values[offset + column] === 'number') values[offset + column] = strings[values[offset + column]];
       }
-      const resource = row[RESOURCE];
-      row[RESOURCE] = resourceIds[resource] ?? (resourceIds[resource] = documentId(resources, strings[resource]));
-      const scope = row[SCOPE];
-      if (scope !== null) row[SCOPE] = scopeIds[scope] ?? (scopeIds[scope] = documentId(scopes, strings[scope]));
+      const resource = values[offset + RESOURCE];
+      values[offset + RESOURCE] =
+        resourceIds[resource] ?? (resourceIds[resource] = documentId(resources, strings[resource]));
+      const scope = values[offset + SCOPE];
+      if (scope !== null)
+        values[offset + SCOPE] = scopeIds[scope] ?? (scopeIds[scope] = documentId(scopes, strings[scope]));
+    };
+    let inserted = 0;
+    let rowIndex = 0;
+    for (; rowIndex + CHUNK_ROWS <= count; rowIndex += CHUNK_ROWS) {
+      for (let offset = 0; offset < CHUNK_ROWS; offset++) fill(chunk, offset * COLUMN_COUNT, rowIndex + offset);
+      const before = maxRowid.get();
+      const changes = insertChunk.run(chunk).changes;
+      if (changes === CHUNK_ROWS) {
+        for (let offset = 0; offset < CHUNK_ROWS; offset++) addToTrace(traces, chunk, offset * COLUMN_COUNT);
+        inserted += CHUNK_ROWS;
+      } else if (changes > 0) {
+        // Some rows were stored already (a retried batch) or repeat within the chunk: ask which are new.
+        const seen = new Set();
+        for (let offset = 0; offset < CHUNK_ROWS * COLUMN_COUNT; offset += COLUMN_COUNT) {
+          const key = chunk[offset] + ':' + chunk[offset + 1];
+          if (seen.has(key)) continue;
+          seen.add(key);
+          if (isNewSince.get(before, chunk[offset], chunk[offset + 1]) === 1) {
+            addToTrace(traces, chunk, offset);
+            inserted++;
+          }
+        }
+      }
+    }
+    for (; rowIndex < count; rowIndex++) {
+      fill(row, 0, rowIndex);
       if (insert.run(row).changes === 0) continue;
+      addToTrace(traces, row, 0);
       inserted++;
-      let trace = traces.get(row[0]);
-      if (trace === undefined) {
-        trace = { start: row[5], end: row[6], count: 0, services: new Set() };
-        traces.set(row[0], trace);
-      }
-      if (row[5] < trace.start) trace.start = row[5];
-      if (row[6] > trace.end) trace.end = row[6];
-      trace.count++;
-      if (row[7] !== null) trace.services.add(row[7].replaceAll(',', ' '));
     }
     counts[index] = inserted;
   }
@@ -154,6 +197,8 @@ export class SqliteWriter {
     path: string,
     synchronous: 'NORMAL' | 'FULL',
     insertSql: string,
+    insertChunkSql: string,
+    chunkRows: number,
     upsertSql: string,
     documentSql: WriterDocumentSql,
   ) {
@@ -167,6 +212,8 @@ export class SqliteWriter {
         path,
         synchronous,
         insertSql,
+        insertChunkSql,
+        chunkRows,
         upsertSql,
         documentSql,
         packedColumns: PACKED_STRING_COLUMNS,

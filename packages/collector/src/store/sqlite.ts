@@ -94,8 +94,13 @@ ALTER TABLE spans DROP COLUMN scope;
 const SELECT_SPANS = `SELECT spans.*, resources.json AS resource, scopes.json AS scope FROM spans
 JOIN resources ON resources.id = spans.resource_id LEFT JOIN scopes ON scopes.id = spans.scope_id`;
 
-const INSERT_SPAN = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, service, node, domain, attributes, resource_id, scope_id, status_code, status_message)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_INTO_SPANS = `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ns, end_ns, service, node, domain, attributes, resource_id, scope_id, status_code, status_message)
+VALUES `;
+const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const INSERT_SPAN = INSERT_INTO_SPANS + ROW_PLACEHOLDERS;
+/** Rows per multi-row INSERT on the writer thread (300 parameters; SQLite allows 32,766). */
+const CHUNK_ROWS = 20;
+const INSERT_SPAN_CHUNK = INSERT_INTO_SPANS + new Array(CHUNK_ROWS).fill(ROW_PLACEHOLDERS).join(', ');
 
 /** Statements that find (adding when new) the id of a resource or scope document. */
 const DOCUMENT_SQL = {
@@ -228,6 +233,8 @@ export class SqliteSpanStore implements SpanStore {
             absolutePath,
             options.synchronous === 'full' ? 'FULL' : 'NORMAL',
             INSERT_SPAN,
+            INSERT_SPAN_CHUNK,
+            CHUNK_ROWS,
             UPSERT_TRACE,
             DOCUMENT_SQL,
           );

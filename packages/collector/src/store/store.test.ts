@@ -258,6 +258,38 @@ describe('openStore', () => {
     expect((tables[0] as { documents: { count: bigint } }).documents.count).toBe(3n);
   });
 
+  it('counts only new spans in large batches that repeat stored spans and themselves', async () => {
+    // Batches over 20 spans go in multi-row INSERTs on the writer thread: the count and the trace
+    // summaries must still see exactly the new rows.
+    const first = [...makeTrace(30, 1_763_780_000_000), ...makeTrace(17, 1_763_780_000_100, 'billing')];
+    const later = makeTrace(25, 1_763_780_000_200, 'stock');
+    const mixed = [
+      ...later.slice(0, 10),
+      ...first.slice(5, 15),
+      ...later.slice(10),
+      later[3] as SpanRecord,
+      first[0] as SpanRecord,
+      ...first.slice(40),
+    ];
+    const results: unknown[] = [];
+    for (const writerThread of [true, false]) {
+      const path = join(directory, `chunks-${writerThread}.db`);
+      const store = SqliteSpanStore.open(path, { writerThread });
+      expect(await store.insertSpans(first)).toBe(first.length);
+      expect(await store.insertSpans(mixed)).toBe(later.length);
+      expect(await store.insertSpans([...later, ...first])).toBe(0);
+      expect(await store.countSpans()).toBe(first.length + later.length);
+      await store.close();
+      const database = new Database(path, { readonly: true });
+      results.push(database.prepare('SELECT * FROM traces ORDER BY trace_id').all());
+      database.close();
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect((results[0] as { span_count: number }[]).map((trace) => trace.span_count).sort()).toEqual([
+      17, 25, 30,
+    ]);
+  });
+
   it('moves resource and scope JSON out of span rows in files from before the resources table', async () => {
     const path = join(directory, 'inline-documents.db');
     const old = new Database(path);
