@@ -154,6 +154,30 @@ describe('lamportClock middleware', () => {
     expect(Object.hasOwn(http.ServerResponse.prototype, Symbol.for('@tickline/express/writeHead'))).toBe(
       false,
     );
+    expect(Object.hasOwn(http.IncomingMessage.prototype, 'lamport')).toBe(false);
+  });
+
+  it('keeps request.lamport per request in res.locals, and lets handlers replace it', async () => {
+    const clock = new LamportClock({ node: 'locals' });
+    const app = express();
+    app.use(lamportClock({ clock }));
+    app.get('/', (request, response) => {
+      const before = request.lamport?.receive.clock;
+      const inLocals = Object.getOwnPropertySymbols(response.locals).length;
+      request.lamport = undefined; // a handler may overwrite it, for its own request only
+      response.json({ before, inLocals, after: request.lamport ?? null });
+    });
+    const server = http.createServer(app);
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const first = await fetch(url, { headers: { 'lamport-clock': '5' } });
+    expect(await first.json()).toEqual({ before: 6, inLocals: 1, after: null });
+    const second = await fetch(url, { headers: { 'lamport-clock': '100' } });
+    expect(await second.json()).toEqual({ before: 101, inLocals: 1, after: null });
+    // Replies are still stamped from the exchange kept in res.locals.
+    expect(first.headers.get('lamport-clock')).toBe('7;node="locals"');
+    expect(second.headers.get('lamport-clock')).toBe('102;node="locals"');
   });
 
   it('keeps the exchange off req.headers while no layer reads exchanges by carrier', async () => {

@@ -1,4 +1,7 @@
-import { type IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+
+const IncomingMessagePrototype = IncomingMessage.prototype;
+
 import {
   CLOCK_HEADER,
   createRequestReceiver,
@@ -33,20 +36,33 @@ type WriteHead = (statusCode: unknown, reason: unknown, headers: unknown) => Ser
  * On a request, only when its middleware's `respond` is not the default `'if-carried'`: that mode.
  * Not setting it in the default case keeps requests one property lighter.
  */
+const EXCHANGE = Symbol.for('@tickline/express/exchange');
 const RESPOND = Symbol.for('@tickline/express/respond');
-/** On a response prototype: the `writeHead` it had before ours (present once installed). */
 const PREVIOUS_WRITE_HEAD = Symbol.for('@tickline/express/writeHead');
-/** On a response object (fallback without an app prototype): its own previous `writeHead`. */
 const OWN_WRITE_HEAD = Symbol('tickline.ownWriteHead');
+const LAMPORT_GETTER = Symbol.for('@tickline/express/lamport-getter');
 
-interface StampedRequest {
-  lamport?: IncomingExchange;
+/**
+ * Where a request's exchange is kept: `res.locals` (express makes it per response, a
+ * null-prototype object). Adding a property to express's `req` itself was the most expensive
+ * line of the middleware in profiles (~1.3% of a request: those objects take many dynamic
+ * properties, so new ones go through the runtime), reading a missing one on it ~0.5%; a
+ * `res.locals` entry costs a tenth of that. `request.lamport` reads it through a getter installed
+ * once per app on `app.request` (see {@link exposeOnPrototype}).
+ */
+interface RequestState {
+  [EXCHANGE]?: IncomingExchange;
   [RESPOND]?: 'always' | 'never';
 }
 
+interface StampedRequest {
+  lamport?: IncomingExchange;
+  res?: { locals?: RequestState };
+}
+
 interface StampingResponse {
+  locals?: RequestState;
   req: StampedRequest | undefined;
-  headersSent: boolean;
   setHeader(name: string, value: string): unknown;
   writeHead: WriteHead;
   [OWN_WRITE_HEAD]?: WriteHead;
@@ -56,11 +72,11 @@ type ResponsePrototype = { writeHead: WriteHead; [PREVIOUS_WRITE_HEAD]?: WriteHe
 
 function stampIfDue(response: StampingResponse): void {
   try {
-    const request = response.req;
-    if (request === undefined || response.headersSent) return;
-    const exchange = request.lamport;
+    const state = response.locals;
+    const exchange = state?.[EXCHANGE] ?? response.req?.lamport;
+    // (A second writeHead after the headers went out makes setHeader throw: caught below.)
     if (exchange === undefined) return;
-    const respond = request[RESPOND];
+    const respond = state?.[RESPOND];
     if (respond === 'never' || (respond === undefined && !exchange.receive.carried)) return;
     response.setHeader(CLOCK_HEADER, stampReply(exchange));
   } catch {
@@ -68,13 +84,6 @@ function stampIfDue(response: StampingResponse): void {
   }
 }
 
-/**
- * `writeHead` of the app's response prototype: node calls it (also implicitly, from
- * `write`/`end`) just before the headers go out, the moment of the reply's send. Installed once
- * per express app on `app.response` (express's own extension point), so that no response object
- * is modified per request: a per-response wrapper (own property on each response, as on-headers
- * does) cost several µs per request in bench/middleware.
- */
 function prototypeWriteHead(
   this: StampingResponse,
   statusCode: unknown,
@@ -88,7 +97,6 @@ function prototypeWriteHead(
   return (previous as WriteHead).call(this, statusCode, reason, headers);
 }
 
-/** The per-response wrapper, for responses whose prototype is node's own (no express app). */
 function ownWriteHead(
   this: StampingResponse,
   statusCode: unknown,
@@ -99,7 +107,6 @@ function ownWriteHead(
   return (this[OWN_WRITE_HEAD] as WriteHead).call(this, statusCode, reason, headers);
 }
 
-/** Makes sure the response's reply will be stamped when its headers are written. */
 function armReply(response: StampingResponse): void {
   const prototype = Object.getPrototypeOf(response) as ResponsePrototype | null;
   if (prototype !== null && prototype !== ServerResponse.prototype) {
@@ -113,6 +120,36 @@ function armReply(response: StampingResponse): void {
   if (response.writeHead === (ownWriteHead as unknown as WriteHead)) return;
   response[OWN_WRITE_HEAD] = response.writeHead;
   response.writeHead = ownWriteHead as unknown as WriteHead;
+}
+
+function readLamport(this: StampedRequest): IncomingExchange | undefined {
+  return this.res?.locals?.[EXCHANGE];
+}
+
+function writeLamport(this: StampedRequest, value: IncomingExchange | undefined): void {
+  Object.defineProperty(this, 'lamport', { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * Makes `request.lamport` read the exchange from `res.locals`, with a getter on the app's request
+ * prototype (`app.request`, inherited by mounted sub-apps): once per app. Called only when
+ * `res.locals` exists. False when the request has no such prototype (not from an express app):
+ * the caller then sets `request.lamport` itself.
+ */
+function exposeOnPrototype(request: StampedRequest): boolean {
+  const prototype = Object.getPrototypeOf(request) as (object & { [LAMPORT_GETTER]?: true }) | null;
+  if (prototype === null || prototype === (IncomingMessagePrototype as object)) return false;
+  if (prototype[LAMPORT_GETTER] !== true) {
+    if (Object.hasOwn(prototype, 'lamport')) return false;
+    Object.defineProperty(prototype, 'lamport', {
+      get: readLamport,
+      set: writeLamport,
+      enumerable: false,
+      configurable: true,
+    });
+    Object.defineProperty(prototype, LAMPORT_GETTER, { value: true });
+  }
+  return true;
 }
 
 /**
@@ -141,10 +178,21 @@ export function lamportClock(
 
   function receive(request: Request, response: Response): void {
     const stamped = request as unknown as StampedRequest;
-    if (stamped.lamport !== undefined) return; // a second lamportClock() on the same request
+    const state = (response as unknown as StampingResponse).locals;
+    // A second lamportClock() on the same request (e.g. in a mounted sub-app) does nothing.
+    if (state !== undefined ? state[EXCHANGE] !== undefined : stamped.lamport !== undefined) return;
     const exchange = receiveFor(request, (request as IncomingMessage).headers);
-    stamped.lamport = exchange;
-    if (respond !== 'if-carried') stamped[RESPOND] = respond;
+    if (state !== undefined) state[EXCHANGE] = exchange;
+    if (state !== undefined && exposeOnPrototype(stamped)) {
+      if (respond !== 'if-carried') state[RESPOND] = respond;
+    } else {
+      stamped.lamport = exchange;
+      if (respond !== 'if-carried') {
+        // Keep the choice where stampIfDue finds it (outside an express app: a locals of our own).
+        if (state !== undefined) state[RESPOND] = respond;
+        else (response as unknown as StampingResponse).locals = { [RESPOND]: respond };
+      }
+    }
     const due = respond === 'always' || (respond === 'if-carried' && exchange.receive.carried);
     if (due) armReply(response as unknown as StampingResponse);
   }
