@@ -133,9 +133,21 @@ export class WireStrings {
     if (length === 0) return '';
     if (length > CACHE_MAX_BYTES) return this.#decode(start, end);
     const bytes = this.#bytes;
+    // Hash the length and at most eight bytes (both ends and two inner points): a collision only
+    // costs a decode, the comparison below decides.
     let hash = length;
-    for (let index = start; index < end; index++) {
-      hash = Math.imul(hash ^ (bytes[index] as number), 0x01000193);
+    if (length <= 8) {
+      for (let index = start; index < end; index++)
+        hash = Math.imul(hash ^ (bytes[index] as number), 0x01000193);
+    } else {
+      hash = Math.imul(hash ^ (bytes[start] as number), 0x01000193);
+      hash = Math.imul(hash ^ (bytes[start + 1] as number), 0x01000193);
+      hash = Math.imul(hash ^ (bytes[start + 2] as number), 0x01000193);
+      hash = Math.imul(hash ^ (bytes[start + (length >>> 2)] as number), 0x01000193);
+      hash = Math.imul(hash ^ (bytes[start + (length >>> 1)] as number), 0x01000193);
+      hash = Math.imul(hash ^ (bytes[end - 3] as number), 0x01000193);
+      hash = Math.imul(hash ^ (bytes[end - 2] as number), 0x01000193);
+      hash = Math.imul(hash ^ (bytes[end - 1] as number), 0x01000193);
     }
     const slot = (hash ^ (hash >>> 15)) & this.#mask;
     if (this.#lengths[slot] === length) {

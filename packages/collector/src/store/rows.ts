@@ -156,9 +156,14 @@ export function spansToPackedRows(spans: SpanRecord[]): PackedRows {
   const scopes: Array<number | null> = [];
   const statusCodes: Array<number | null> = [];
   const statusMessages: Array<string | null> = [];
+  // Spans of one resource (and scope) come together: check the previous span's first.
+  let lastResourceObject: Attributes | undefined;
+  let lastResource: { resource: number | null; service: number | null; host: number | null } | undefined;
+  let lastScopeObject: SpanRecord['scope'];
+  let lastScope: number | null = null;
   for (let index = 0; index < spans.length; index++) {
     const span = spans[index] as SpanRecord;
-    let resource = byResource.get(span.resource);
+    let resource = span.resource === lastResourceObject ? lastResource : byResource.get(span.resource);
     if (resource === undefined) {
       resource = {
         resource: intern(JSON.stringify(span.resource)),
@@ -169,13 +174,20 @@ export function spansToPackedRows(spans: SpanRecord[]): PackedRows {
       };
       byResource.set(span.resource, resource);
     }
+    lastResourceObject = span.resource;
+    lastResource = resource;
     let scope: number | null = null;
     if (span.scope !== undefined) {
-      const cached = scopeByObject.get(span.scope);
-      if (cached === undefined) {
-        scope = intern(JSON.stringify(span.scope));
-        scopeByObject.set(span.scope, scope);
-      } else scope = cached;
+      if (span.scope === lastScopeObject) scope = lastScope;
+      else {
+        const cached = scopeByObject.get(span.scope);
+        if (cached === undefined) {
+          scope = intern(JSON.stringify(span.scope));
+          scopeByObject.set(span.scope, scope);
+        } else scope = cached;
+        lastScopeObject = span.scope;
+        lastScope = scope;
+      }
     }
     const node = stringAttribute(span.attributes, 'lamport.node');
     traceIds.push(span.traceId);
