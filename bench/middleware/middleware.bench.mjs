@@ -5,13 +5,16 @@
 // Requests carry `lamport-clock`, so the middleware merges it and stamps every reply.
 // Run: pnpm turbo run build --filter @tickline/bench... && node bench/middleware/middleware.bench.mjs
 //   [--rounds 5] [--seconds 5] [--connections 50] [--frameworks express,fastify] [--naive] [--empty]
+//   [--variants tickline,hook-only,header-only,…: the variants to measure beside bare]
 //   (--naive, --empty: also measure the variants of that name, see server.mjs)
 //   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]
+//   [--no-perf: skip the instruction counts (taken with `perf stat -p` when perf is installed)]
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { countInstructions, perfAvailable } from '../perf-counter.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -21,9 +24,13 @@ const { values: args } = parseArgs({
     frameworks: { type: 'string', default: 'fastify,express' },
     naive: { type: 'boolean', default: false },
     empty: { type: 'boolean', default: false },
+    variants: { type: 'string' },
     rate: { type: 'string', default: '0' },
+    'no-perf': { type: 'boolean', default: false },
   },
 });
+// Instructions per request (perf stat on the server's pid): steady when the machine is shared.
+const usePerf = !args['no-perf'] && perfAvailable();
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
@@ -64,7 +71,10 @@ function load(port, duration) {
 
 async function measure(server) {
   const before = await cpuOf(server);
+  const counter = usePerf ? countInstructions(server.child.pid) : undefined;
+  await counter?.started;
   const result = await load(server.port, seconds);
+  const instructions = await counter?.stop();
   const after = await cpuOf(server);
   const cpuMicros = after.user - before.user + (after.system - before.system);
   const requests = result.requests.total;
@@ -78,7 +88,13 @@ async function measure(server) {
       'requests',
       requests,
     );
-  return { throughput: requests / seconds, cpuPerRequest: cpuMicros / requests };
+  return {
+    throughput: requests / seconds,
+    cpuPerRequest: cpuMicros / requests,
+    instructionsPerRequest:
+      instructions === undefined ? Number.NaN : (instructions.user + instructions.kernel) / requests,
+    userInstructionsPerRequest: instructions === undefined ? Number.NaN : instructions.user / requests,
+  };
 }
 
 const median = (values) => {
@@ -88,7 +104,10 @@ const median = (values) => {
 };
 
 const frameworks = args.frameworks.split(',');
-const variantNames = ['bare', 'tickline'];
+const variantNames =
+  args.variants === undefined
+    ? ['bare', 'tickline']
+    : ['bare', ...args.variants.split(',').filter((v) => v !== 'bare')];
 if (args.naive) variantNames.push('naive');
 if (args.empty) variantNames.push('empty');
 
@@ -111,6 +130,9 @@ try {
           ...results[variant],
           ratio: results[variant].throughput / results.bare.throughput,
           extraCpu: results[variant].cpuPerRequest - results.bare.cpuPerRequest,
+          instructionRatio: results.bare.instructionsPerRequest / results[variant].instructionsPerRequest,
+          userInstructionRatio:
+            results.bare.userInstructionsPerRequest / results[variant].userInstructionsPerRequest,
         });
       }
       console.log(
@@ -118,7 +140,8 @@ try {
           variants
             .map(
               (v) =>
-                `${v} ${results[v].throughput.toFixed(0)} req/s ${results[v].cpuPerRequest.toFixed(2)} µs`,
+                `${v} ${results[v].throughput.toFixed(0)} req/s ${results[v].cpuPerRequest.toFixed(2)} µs` +
+                (usePerf ? ` ${(results[v].instructionsPerRequest / 1000).toFixed(1)}k instr` : ''),
             )
             .join(', '),
       );
@@ -140,6 +163,23 @@ try {
         .toFixed(2)
         .padStart(12)}`,
     );
+  }
+  if (usePerf) {
+    console.log(
+      '\ninstructions per request (perf stat on the server, user + kernel), and bare / variant ("instruction ratio"):',
+    );
+    console.log('variant              instructions/req   instruction ratio   user-space only ratio');
+    for (const [key, list] of samples) {
+      console.log(
+        `${key.padEnd(20)} ${median(list.map((s) => s.instructionsPerRequest))
+          .toFixed(0)
+          .padStart(16)}   ${median(list.map((s) => s.instructionRatio))
+          .toFixed(4)
+          .padStart(17)}   ${median(list.map((s) => s.userInstructionRatio))
+          .toFixed(4)
+          .padStart(21)}`,
+      );
+    }
   }
 } finally {
   for (const server of servers.values()) server.child.send('exit');

@@ -8,6 +8,8 @@
 //                fastify: onRequest receiveRequest + onSend reply.header(stampReply())
 //   empty        the floor of the design: express: one middleware that only calls next();
 //                fastify: an onRequest and an onSend hook that do nothing
+//   hook-only    fastify: one onRequest hook that does nothing (what the plugin's hook costs)
+//   header-only  fastify: one onRequest hook that sets a constant lamport-clock reply header
 // Talks to the runner over IPC: sends { ready: port }, answers 'cpu' with process.cpuUsage().
 import { createRequire } from 'node:module';
 import { CLOCK_HEADER, receiveRequest, stampReply } from '@tickline/clock';
@@ -46,6 +48,27 @@ function fastifyPlugin() {
         done();
       },
       { fastify: '5.x', name: 'empty-hooks' },
+    );
+  }
+  if (variant === 'hook-only') {
+    return fp(
+      (instance, _options, done) => {
+        instance.addHook('onRequest', (_request, _reply, next) => next());
+        done();
+      },
+      { fastify: '5.x', name: 'hook-only' },
+    );
+  }
+  if (variant === 'header-only') {
+    return fp(
+      (instance, _options, done) => {
+        instance.addHook('onRequest', (_request, reply, next) => {
+          reply.header(CLOCK_HEADER, '42;node="bench/0000"');
+          next();
+        });
+        done();
+      },
+      { fastify: '5.x', name: 'header-only' },
     );
   }
   if (variant === 'naive') {

@@ -1,0 +1,48 @@
+// Instruction counts of a running process, from Linux `perf stat` attached to its pid for the
+// length of a measurement. Instructions retired per request do not move when the machine is
+// shared or the VM loses CPU time to its host (steal), unlike throughput and CPU time, so the
+// throughput benchmarks report them beside their ratios when `perf` is available.
+import { spawn, spawnSync } from 'node:child_process';
+
+/** True when `perf stat` can count instructions here (perf installed, counters readable). */
+export function perfAvailable() {
+  const probe = spawnSync('perf', ['stat', '-x,', '-e', 'instructions', '--', 'true'], { encoding: 'utf8' });
+  if (probe.status !== 0) return false;
+  return /^\d+,/m.test(probe.stderr);
+}
+
+/**
+ * Starts counting instructions of `pid` (user and kernel, `:u` and `:k` separately).
+ * Returns `stop()`, which ends the count and resolves to `{ user, kernel }`.
+ */
+export function countInstructions(pid) {
+  const child = spawn('perf', ['stat', '-x,', '-e', 'instructions:u,instructions:k', '-p', String(pid)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let output = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    output += chunk;
+  });
+  const started = new Promise((resolve) => setTimeout(resolve, 150));
+  return {
+    started,
+    stop: () =>
+      new Promise((resolve, reject) => {
+        child.once('exit', () => {
+          const read = (event) => {
+            const line = output
+              .split('\n')
+              .find((candidate) => candidate.includes(`,${event},`) || candidate.includes(`,${event}`));
+            const value = line === undefined ? Number.NaN : Number(line.split(',')[0]);
+            return value;
+          };
+          const user = read('instructions:u');
+          const kernel = read('instructions:k');
+          if (!Number.isFinite(user)) reject(new Error(`perf stat gave no count: ${output.trim()}`));
+          else resolve({ user, kernel: Number.isFinite(kernel) ? kernel : 0 });
+        });
+        child.kill('SIGINT');
+      }),
+  };
+}
