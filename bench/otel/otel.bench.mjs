@@ -9,11 +9,14 @@
 //   [--rounds 5] [--seconds 4] [--connections 50]
 //   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]
 //   [--variants bare,otel,lamport,lamport-hook,lamport-fastify,propagator-only,processor-only] (must include otel)
+//   [--same-process: one server, Tickline switched on and off between rounds]
+//   [--no-perf: skip the instruction counts (taken with `perf stat -p` when perf is installed)]
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { countInstructions, perfAvailable } from '../perf-counter.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,8 +26,11 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '0' },
     variants: { type: 'string', default: 'bare,otel,lamport,lamport-hook,lamport-fastify' },
     'same-process': { type: 'boolean', default: false },
+    'no-perf': { type: 'boolean', default: false },
   },
 });
+// Instructions per request (perf stat on the server's pid): steady when the machine is shared.
+const usePerf = !args['no-perf'] && perfAvailable();
 const rounds = Number(args.rounds);
 const seconds = Number(args.seconds);
 const connections = Number(args.connections);
@@ -72,12 +78,20 @@ function load(port, duration) {
 
 async function measure(server) {
   const before = await cpuOf(server);
+  const counter = usePerf ? countInstructions(server.child.pid) : undefined;
+  await counter?.started;
   const result = await load(server.port, seconds);
+  const instructions = await counter?.stop();
   const after = await cpuOf(server);
   const requests = result.requests.total;
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.variant}: errors`);
   const cpuMicros = after.user - before.user + (after.system - before.system);
-  return { throughput: requests / seconds, cpuPerRequest: cpuMicros / requests };
+  return {
+    throughput: requests / seconds,
+    cpuPerRequest: cpuMicros / requests,
+    instructionsPerRequest:
+      instructions === undefined ? Number.NaN : (instructions.user + instructions.kernel) / requests,
+  };
 }
 
 const median = (values) => {
@@ -108,9 +122,12 @@ if (args['same-process']) {
         ...results.on,
         ratio: results.on.throughput / results.off.throughput,
         extraCpu: results.on.cpuPerRequest - results.off.cpuPerRequest,
+        instructionRatio: results.off.instructionsPerRequest / results.on.instructionsPerRequest,
       });
+      const instr = (result) =>
+        usePerf ? ` ${(result.instructionsPerRequest / 1000).toFixed(1)}k instr` : '';
       console.log(
-        `round ${round + 1}: off ${results.off.throughput.toFixed(0)} req/s ${results.off.cpuPerRequest.toFixed(1)} µs, on ${results.on.throughput.toFixed(0)} req/s ${results.on.cpuPerRequest.toFixed(1)} µs`,
+        `round ${round + 1}: off ${results.off.throughput.toFixed(0)} req/s ${results.off.cpuPerRequest.toFixed(1)} µs${instr(results.off)}, on ${results.on.throughput.toFixed(0)} req/s ${results.on.cpuPerRequest.toFixed(1)} µs${instr(results.on)}`,
       );
     }
     console.log(
@@ -122,6 +139,14 @@ if (args['same-process']) {
     console.log(
       `+ propagator+processor ${median(samples.on.map((s) => s.throughput)).toFixed(0)} req/s, ${median(samples.on.map((s) => s.cpuPerRequest)).toFixed(2)} µs/req, ratio ${median(samples.on.map((s) => s.ratio)).toFixed(3)}, extra ${median(samples.on.map((s) => s.extraCpu)).toFixed(2)} µs/req`,
     );
+    if (usePerf) {
+      const off = median(samples.off.map((s) => s.instructionsPerRequest));
+      const on = median(samples.on.map((s) => s.instructionsPerRequest));
+      console.log(
+        `instructions per request (perf stat, user + kernel): off ${off.toFixed(0)}, on ${on.toFixed(0)}, ` +
+          `extra ${(on - off).toFixed(0)} (${((100 * (on - off)) / off).toFixed(2)}%), instruction ratio ${median(samples.on.map((s) => s.instructionRatio)).toFixed(4)}`,
+      );
+    }
   } finally {
     server.child.send('exit');
   }
