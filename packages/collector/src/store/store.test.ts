@@ -71,6 +71,31 @@ describe.each(factories)('%s store', (_name, open) => {
     }
   });
 
+  it('keeps quotes, backslashes, braces, control characters and emoji in every text column', async () => {
+    const store = await open();
+    try {
+      const tricky = 'quote " backslash \\ {brace}, comma 😀 NULL';
+      const trace = makeTrace(3, 1_763_780_000_000);
+      trace[0] = {
+        ...(trace[0] as SpanRecord),
+        name: tricky,
+        attributes: { text: tricky, NULL: 'NULL', empty: '' },
+        status: { code: 2, message: tricky },
+      };
+      // A control character sends its column down the slower escaping path.
+      trace[1] = {
+        ...(trace[1] as SpanRecord),
+        name: 'bell \u0007 newline \n tab \t',
+        resource: { 'service.name': 'a"b' },
+      };
+      trace[2] = { ...(trace[2] as SpanRecord), name: 'NULL', scope: { name: '', version: '"' } };
+      expect(await store.insertSpans(trace)).toBe(3);
+      expect(byId(await store.traceSpans(trace[0]?.traceId as string))).toEqual(byId(trace));
+    } finally {
+      await store.close();
+    }
+  });
+
   it('is idempotent on (traceId, spanId): a retried batch never duplicates', async () => {
     const store = await open();
     try {
