@@ -27,8 +27,8 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 }, 120_000);
 
-async function start(args: string[]): Promise<CollectorProcess> {
-  const collector = await startCollectorProcess(args);
+async function start(args: string[], nodeFlags: string[] = []): Promise<CollectorProcess> {
+  const collector = await startCollectorProcess(args, { nodeFlags });
   running.push(collector);
   return collector;
 }
@@ -46,6 +46,22 @@ async function post(url: string, spans: SpanRecord[]): Promise<number> {
 const key = (span: SpanRecord) => `${span.traceId}:${span.spanId}`;
 
 describe('the collector process', () => {
+  it('runs the SQLite writer thread when node has V8 flags that workers refuse', async () => {
+    const database = join(directory, 'flags.db');
+    const collector = await start(['--store', `sqlite:${database}`], ['--max-old-space-size=512']);
+    const trace = makeTrace(30, 1_763_780_000_000);
+    expect(await post(collector.url, trace)).toBe(200);
+    expect((await stopCollectorProcess(collector)).code).toBe(0);
+    const sqlite = new Database(database, { readonly: true });
+    try {
+      expect((sqlite.prepare('SELECT count(*) AS count FROM spans').get() as { count: number }).count).toBe(
+        30,
+      );
+    } finally {
+      sqlite.close();
+    }
+  }, 120_000);
+
   it('keeps every acknowledged span across kill -9, none twice', async () => {
     const database = join(directory, 'crash.db');
     const first = await start(['--store', `sqlite:${database}`]);

@@ -15,16 +15,23 @@ export interface CollectorProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Spawns `tickline collector --port 0 …args` from dist and waits until it prints its URL. */
-export async function startCollectorProcess(args: string[]): Promise<CollectorProcess> {
+/** Spawns `tickline collector --port 0 …args` from dist (after `nodeFlags`, default none) and waits until it prints its URL. */
+export async function startCollectorProcess(
+  args: string[],
+  options: { nodeFlags?: string[] } = {},
+): Promise<CollectorProcess> {
   if (!existsSync(CLI_PATH)) {
     throw new Error(
       `${CLI_PATH} is missing: build the collector first (pnpm turbo run build --filter @tickline/collector...)`,
     );
   }
-  const child = spawn(process.execPath, [CLI_PATH, 'collector', '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), CLI_PATH, 'collector', '--port', '0', ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();

@@ -203,25 +203,29 @@ export class SqliteWriter {
     documentSql: WriterDocumentSql,
   ) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WRITER_SOURCE, {
-      eval: true,
-      // The source is CommonJS: drop `--input-type=module`, which a worker would inherit from `node -e`.
-      execArgv: process.execArgv.filter((flag) => !flag.startsWith('--input-type')),
-      workerData: {
-        driver,
-        path,
-        synchronous,
-        insertSql,
-        insertChunkSql,
-        chunkRows,
-        upsertSql,
-        documentSql,
-        packedColumns: PACKED_STRING_COLUMNS,
-        resourceColumn: RESOURCE_COLUMN,
-        scopeColumn: SCOPE_COLUMN,
-        columnCount: SPAN_COLUMN_COUNT,
-      },
-    });
+    const workerData = {
+      driver,
+      path,
+      synchronous,
+      insertSql,
+      insertChunkSql,
+      chunkRows,
+      upsertSql,
+      documentSql,
+      packedColumns: PACKED_STRING_COLUMNS,
+      resourceColumn: RESOURCE_COLUMN,
+      scopeColumn: SCOPE_COLUMN,
+      columnCount: SPAN_COLUMN_COUNT,
+    };
+    // The source is CommonJS: drop `--input-type=module`, which a worker would inherit from `node -e`.
+    const execArgv = process.execArgv.filter((flag) => !flag.startsWith('--input-type'));
+    try {
+      this.#worker = new Worker(WRITER_SOURCE, { eval: true, execArgv, workerData });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+      // V8 and process-wide flags (`--max-old-space-size`, …) are refused in workers: start it without them.
+      this.#worker = new Worker(WRITER_SOURCE, { eval: true, execArgv: [], workerData });
+    }
     this.#worker.unref();
     this.#worker.on('message', (message: { id: number; inserted?: number; error?: string }) => {
       const pending = this.#pending.get(message.id);
