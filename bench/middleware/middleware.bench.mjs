@@ -6,6 +6,7 @@
 // Run: pnpm turbo run build --filter @tickline/bench... && node bench/middleware/middleware.bench.mjs
 //   [--rounds 5] [--seconds 5] [--connections 50] [--frameworks express,fastify] [--naive] [--empty]
 //   [--variants tickline,hook-only,header-only,…: the variants to measure beside bare]
+//   [--servers N: N server processes per variant, measured in turn (averages out JIT luck)]
 //   (--naive, --empty: also measure the variants of that name, see server.mjs)
 //   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]
 //   [--no-perf: skip the instruction counts (taken with `perf stat -p` when perf is installed)]
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     naive: { type: 'boolean', default: false },
     empty: { type: 'boolean', default: false },
     variants: { type: 'string' },
+    servers: { type: 'string', default: '1' },
     rate: { type: 'string', default: '0' },
     'no-perf': { type: 'boolean', default: false },
   },
@@ -111,20 +113,28 @@ const variantNames =
 if (args.naive) variantNames.push('naive');
 if (args.empty) variantNames.push('empty');
 
+const serverCopies = Math.max(1, Number(args.servers));
 const servers = new Map();
 for (const framework of frameworks) {
   for (const variant of variantNames)
-    servers.set(`${framework}/${variant}`, await startServer(framework, variant));
+    for (let copy = 0; copy < serverCopies; copy++)
+      servers.set(`${framework}/${variant}#${copy}`, await startServer(framework, variant));
 }
 try {
   for (const server of servers.values()) await load(server.port, 2); // warm-up (JIT)
-  const samples = new Map([...servers.keys()].map((key) => [key, []]));
+  const samples = new Map(
+    frameworks.flatMap((framework) => variantNames.map((variant) => [`${framework}/${variant}`, []])),
+  );
   for (let round = 0; round < rounds; round++) {
     for (const framework of frameworks) {
       const variants = variantNames;
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       const results = {};
-      for (const variant of order) results[variant] = await measure(servers.get(`${framework}/${variant}`));
+      // With --servers N, round r measures copy r mod N of each variant: one process's JIT luck
+      // (instruction counts of two identical servers differ by up to ~3%) averages out.
+      const copy = round % serverCopies;
+      for (const variant of order)
+        results[variant] = await measure(servers.get(`${framework}/${variant}#${copy}`));
       for (const variant of variants) {
         samples.get(`${framework}/${variant}`).push({
           ...results[variant],
@@ -168,7 +178,9 @@ try {
     console.log(
       '\ninstructions per request (perf stat on the server, user + kernel), and bare / variant ("instruction ratio"):',
     );
-    console.log('variant              instructions/req   instruction ratio   user-space only ratio');
+    console.log(
+      'variant              instructions/req   instruction ratio   user-space only ratio   ratio of medians',
+    );
     for (const [key, list] of samples) {
       console.log(
         `${key.padEnd(20)} ${median(list.map((s) => s.instructionsPerRequest))
@@ -177,7 +189,12 @@ try {
           .toFixed(4)
           .padStart(17)}   ${median(list.map((s) => s.userInstructionRatio))
           .toFixed(4)
-          .padStart(21)}`,
+          .padStart(21)}   ${(
+          median(samples.get(`${key.split('/')[0]}/bare`).map((s) => s.instructionsPerRequest)) /
+          median(list.map((s) => s.instructionsPerRequest))
+        )
+          .toFixed(4)
+          .padStart(16)}`,
       );
     }
   }
