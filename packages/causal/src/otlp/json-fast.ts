@@ -64,6 +64,8 @@ class FastJsonScanner {
   readonly keyCache: string[] = [];
   readonly valueCache: string[] = [];
   readonly nameCache: string[] = [];
+  /** `{"key":"<keyCache[i]>","value":{`: the compact start of attribute i, when its key was cached. */
+  readonly attributePrefix: string[] = [];
   /** Where the span being read is, for notes: resourceSpans and scopeSpans indexes. */
   resourceIndex = 0;
   groupIndex = 0;
@@ -502,6 +504,27 @@ class FastJsonScanner {
     if (this.empty(CLOSE_BRACKET)) return attributes;
     let index = 0;
     do {
+      // Compact exporter form, with the key the previous list had at this index:
+      // `{"key":"<key>","value":{` then `"stringValue":"…"` or `"intValue":"…"`, `}}`.
+      const prefix = cached && depth === 0 ? this.attributePrefix[index] : undefined;
+      if (prefix !== undefined && this.token(prefix)) {
+        const key = this.keyCache[index] as string;
+        let value: AttributeValue;
+        if (this.token('"stringValue":')) {
+          value = this.readCachedString(this.valueCache, index);
+        } else if (this.token('"intValue":"')) {
+          this.position--;
+          value = this.readIntString();
+        } else {
+          this.position--; // back to the AnyValue's `{`
+          value = this.readAnyValue(depth);
+          this.position--; // readAnyValue consumed its `}`: close it again below
+        }
+        if (this.more(CLOSE_BRACE) || this.more(CLOSE_BRACE)) this.bail();
+        setAttribute(attributes, key, value);
+        index++;
+        continue;
+      }
       this.expect(OPEN_BRACE);
       let key: string | undefined;
       let value: AttributeValue = null;
@@ -524,6 +547,11 @@ class FastJsonScanner {
             if (cached && depth === 0 && this.peekStringValue()) {
               value = this.readCachedString(this.valueCache, index);
               if (this.more(CLOSE_BRACE)) this.bail();
+            } else if (this.token('{"intValue":"')) {
+              // The compact form of the most common value (every lamport.* clock and time).
+              this.position--;
+              value = this.readIntString();
+              if (this.more(CLOSE_BRACE)) this.bail();
             } else {
               value = this.readAnyValue(depth);
             }
@@ -533,6 +561,8 @@ class FastJsonScanner {
         } while (this.more(CLOSE_BRACE));
       }
       if (key === undefined) this.bail();
+      if (cached && depth === 0 && this.keyCache[index] === key && key.indexOf('"') < 0)
+        this.attributePrefix[index] = `{"key":"${key}","value":{`;
       setAttribute(attributes, key, value);
       index++;
     } while (this.more(CLOSE_BRACKET));
