@@ -682,6 +682,23 @@ class FastJsonScanner {
       (TRACE_ID | SPAN_ID | START_TIME | END_TIME)
     )
       this.bail();
+    // The common shape in one literal (every field in the object itself, no property array
+    // allocated for fields added later); the same fields in the same order as the full decoder.
+    if (scope !== undefined && status !== undefined) {
+      return {
+        traceId,
+        spanId,
+        parentSpanId,
+        name,
+        kind,
+        startTimeUnixNano,
+        endTimeUnixNano,
+        attributes: attributes ?? {},
+        resource,
+        scope,
+        status,
+      };
+    }
     const record: SpanRecord = {
       traceId,
       spanId,
