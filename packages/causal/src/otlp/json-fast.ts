@@ -653,6 +653,13 @@ class FastJsonScanner {
             break;
           case KIND: {
             const code = this.peek();
+            const next = this.codeAt(this.position + 1);
+            if (code >= ZERO && code <= 0x35 && (next === COMMA || next === CLOSE_BRACE)) {
+              // The usual form: one digit 0-5.
+              kind = (code - ZERO) as SpanKind;
+              this.position++;
+              break;
+            }
             if (code !== MINUS && !(code >= ZERO && code <= NINE)) this.bail();
             const number = this.readNumber();
             kind = (Number.isInteger(number) && number >= 0 && number <= 5 ? number : 0) as SpanKind;
