@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { countInstructions, perfAvailable } from '../perf-counter.mjs';
+import { perfAvailable } from '../perf-counter.mjs';
+import { measureServer } from '../server-measure.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -54,13 +55,6 @@ function startServer(framework, variant) {
   });
 }
 
-function cpuOf(server) {
-  return new Promise((resolve) => {
-    server.child.once('message', (message) => resolve({ ...message.cpu, connections: message.connections }));
-    server.child.send('cpu');
-  });
-}
-
 function load(port, duration) {
   return autocannon({
     url: `http://127.0.0.1:${port}/`,
@@ -71,32 +65,13 @@ function load(port, duration) {
   });
 }
 
-async function measure(server) {
-  const before = await cpuOf(server);
-  const counter = usePerf ? countInstructions(server.child.pid) : undefined;
-  await counter?.started;
-  const result = await load(server.port, seconds);
-  const instructions = await counter?.stop();
-  const after = await cpuOf(server);
-  const cpuMicros = after.user - before.user + (after.system - before.system);
-  const requests = result.requests.total;
-  if (result.non2xx > 0 || result.errors > 0)
-    throw new Error(`${server.framework}/${server.variant}: errors`);
-  if (process.env.BENCH_DEBUG)
-    console.log(
-      server.variant,
-      'connections opened',
-      after.connections - before.connections,
-      'requests',
-      requests,
-    );
-  return {
-    throughput: requests / seconds,
-    cpuPerRequest: cpuMicros / requests,
-    instructionsPerRequest:
-      instructions === undefined ? Number.NaN : (instructions.user + instructions.kernel) / requests,
-    userInstructionsPerRequest: instructions === undefined ? Number.NaN : instructions.user / requests,
-  };
+function measure(server) {
+  return measureServer(server, {
+    load: () => load(server.port, seconds),
+    seconds,
+    usePerf,
+    label: `${server.framework}/${server.variant}`,
+  });
 }
 
 const median = (values) => {

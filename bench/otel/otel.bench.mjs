@@ -16,7 +16,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { countInstructions, perfAvailable } from '../perf-counter.mjs';
+import { perfAvailable } from '../perf-counter.mjs';
+import { measureServer } from '../server-measure.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -56,13 +57,6 @@ function startServer(variant) {
   });
 }
 
-function cpuOf(server) {
-  return new Promise((resolve) => {
-    server.child.once('message', (message) => resolve(message.cpu));
-    server.child.send('cpu');
-  });
-}
-
 function load(port, duration) {
   return autocannon({
     url: `http://127.0.0.1:${port}/`,
@@ -76,22 +70,13 @@ function load(port, duration) {
   });
 }
 
-async function measure(server) {
-  const before = await cpuOf(server);
-  const counter = usePerf ? countInstructions(server.child.pid) : undefined;
-  await counter?.started;
-  const result = await load(server.port, seconds);
-  const instructions = await counter?.stop();
-  const after = await cpuOf(server);
-  const requests = result.requests.total;
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.variant}: errors`);
-  const cpuMicros = after.user - before.user + (after.system - before.system);
-  return {
-    throughput: requests / seconds,
-    cpuPerRequest: cpuMicros / requests,
-    instructionsPerRequest:
-      instructions === undefined ? Number.NaN : (instructions.user + instructions.kernel) / requests,
-  };
+function measure(server) {
+  return measureServer(server, {
+    load: () => load(server.port, seconds),
+    seconds,
+    usePerf,
+    label: server.variant,
+  });
 }
 
 const median = (values) => {
