@@ -1,7 +1,10 @@
-// Instruction counts of a running process, from Linux `perf stat` attached to its pid for the
-// length of a measurement. Instructions retired per request do not move when the machine is
-// shared or the VM loses CPU time to its host (steal), unlike throughput and CPU time, so the
-// throughput benchmarks report them beside their ratios when `perf` is available.
+// Instruction and cycle counts of a running process, from Linux `perf stat` attached to its pid
+// for the length of a measurement. Instructions retired per request do not move when the machine
+// is shared or the VM loses CPU time to its host (steal), unlike throughput and CPU time, so the
+// throughput benchmarks report them beside their ratios when `perf` is available. Cycles count
+// only while the process runs on a CPU (a guest's counters stop while the host runs something
+// else), so cycles per request are the CPU cost without steal: for a CPU-bound server, the
+// throughput it would reach alone. Unlike instructions they still move with cache pressure.
 import { spawn, spawnSync } from 'node:child_process';
 
 /** True when `perf stat` can count instructions here (perf installed, counters readable). */
@@ -12,13 +15,18 @@ export function perfAvailable() {
 }
 
 /**
- * Starts counting instructions of `pid` (user and kernel, `:u` and `:k` separately).
- * Returns `stop()`, which ends the count and resolves to `{ user, kernel }`.
+ * Starts counting instructions of `pid` (user and kernel, `:u` and `:k` separately) and its cycles.
+ * Returns `stop()`, which ends the count and resolves to `{ user, kernel, cycles }` (cycles NaN
+ * when the counter was not available).
  */
 export function countInstructions(pid) {
-  const child = spawn('perf', ['stat', '-x,', '-e', 'instructions:u,instructions:k', '-p', String(pid)], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    'perf',
+    ['stat', '-x,', '-e', 'instructions:u,instructions:k,cycles', '-p', String(pid)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let output = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (chunk) => {
@@ -39,8 +47,9 @@ export function countInstructions(pid) {
           };
           const user = read('instructions:u');
           const kernel = read('instructions:k');
+          const cycles = read('cycles');
           if (!Number.isFinite(user)) reject(new Error(`perf stat gave no count: ${output.trim()}`));
-          else resolve({ user, kernel: Number.isFinite(kernel) ? kernel : 0 });
+          else resolve({ user, kernel: Number.isFinite(kernel) ? kernel : 0, cycles });
         });
         child.kill('SIGINT');
       }),

@@ -1,6 +1,6 @@
 // One measurement of a benchmark server (a child process on IPC that answers 'cpu' with
 // `{ cpu: process.cpuUsage(), connections? }`): its CPU time, and with `usePerf` its
-// instructions (bench/perf-counter.mjs), around one load run. Shared by bench/middleware and
+// instructions and cycles (bench/perf-counter.mjs), around one load run. Shared by bench/middleware and
 // bench/otel.
 import { countInstructions } from './perf-counter.mjs';
 
@@ -13,7 +13,7 @@ function cpuOf(server) {
 
 /**
  * Runs `load()` (an autocannon run of `seconds`) against `server` and returns throughput, server
- * CPU µs per request and instructions per request (NaN without perf). Throws when any request
+ * CPU µs per request, instructions and cycles per request (NaN without perf). Throws when any request
  * failed (`label` names the server).
  */
 export async function measureServer(server, { load, seconds, usePerf, label }) {
@@ -40,5 +40,6 @@ export async function measureServer(server, { load, seconds, usePerf, label }) {
     instructionsPerRequest:
       instructions === undefined ? Number.NaN : (instructions.user + instructions.kernel) / requests,
     userInstructionsPerRequest: instructions === undefined ? Number.NaN : instructions.user / requests,
+    cyclesPerRequest: instructions === undefined ? Number.NaN : instructions.cycles / requests,
   };
 }

@@ -5,6 +5,7 @@
 // run that drops each line's value at once is shown beside it.
 //
 //   node bench/analyze/analyze.bench.mjs [--sizes 100000,1000000] [--runs 2] [--wall]
+//   node bench/analyze/analyze.bench.mjs --write FILE [--sizes N]   (writes the synthetic file)
 //
 // Times are process CPU time (user + system) by default, so a shared, loaded machine skews them less;
 // --wall measures wall-clock time instead.
@@ -21,10 +22,15 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '2' },
     child: { type: 'string' },
     wall: { type: 'boolean', default: false },
+    write: { type: 'string' },
   },
 });
 
-if (values.child !== undefined) {
+if (values.write !== undefined) {
+  // The synthetic file itself, e.g. for `tickline analyze`: --write FILE [--sizes N] (the first size).
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(values.write, `${generate(Number(values.sizes.split(',')[0])).join('\n')}\n`);
+} else if (values.child !== undefined) {
   await child(Number(values.child), Number(values.runs));
 } else {
   parent();
@@ -189,6 +195,10 @@ async function child(spanCount, runs) {
  * client → server calls with nested downstream calls, INTERNAL spans, Tickline attributes per
  * docs/design.md §4 (server replies stamped in lamport.end.time_us). Deterministic.
  */
+function flat(text) {
+  return new TextDecoder().decode(Buffer.from(text));
+}
+
 function generate(spanCount) {
   let seed = 42;
   const random = () => {
@@ -225,8 +235,13 @@ function generate(spanCount) {
   const lines = [];
   const BATCH = 2000;
   const flush = (node) => {
+    // Each line as reading the file gives it: a flat string decoded from bytes (built by
+    // concatenation, it would be a tree of string pieces that JSON.parse and the decoder first
+    // flatten, and that some string builtins only handle on a slow path).
     lines.push(
-      `{"resourceSpans":[{"resource":${node.resource},"scopeSpans":[{"scope":{"name":"@tickline/otel","version":"0.1.0"},"spans":[${node.batch.join(',')}]}]}]}`,
+      flat(
+        `{"resourceSpans":[{"resource":${node.resource},"scopeSpans":[{"scope":{"name":"@tickline/otel","version":"0.1.0"},"spans":[${node.batch.join(',')}]}]}]}`,
+      ),
     );
     node.batch = [];
   };

@@ -116,8 +116,7 @@ try {
           ratio: results[variant].throughput / results.bare.throughput,
           extraCpu: results[variant].cpuPerRequest - results.bare.cpuPerRequest,
           instructionRatio: results.bare.instructionsPerRequest / results[variant].instructionsPerRequest,
-          userInstructionRatio:
-            results.bare.userInstructionsPerRequest / results[variant].userInstructionsPerRequest,
+          cycleRatio: results.bare.cyclesPerRequest / results[variant].cyclesPerRequest,
         });
       }
       console.log(
@@ -126,7 +125,9 @@ try {
             .map(
               (v) =>
                 `${v} ${results[v].throughput.toFixed(0)} req/s ${results[v].cpuPerRequest.toFixed(2)} µs` +
-                (usePerf ? ` ${(results[v].instructionsPerRequest / 1000).toFixed(1)}k instr` : ''),
+                (usePerf
+                  ? ` ${(results[v].instructionsPerRequest / 1000).toFixed(1)}k instr ${(results[v].cyclesPerRequest / 1000).toFixed(1)}k cycles`
+                  : ''),
             )
             .join(', '),
       );
@@ -151,25 +152,30 @@ try {
   }
   if (usePerf) {
     console.log(
-      '\ninstructions per request (perf stat on the server, user + kernel), and bare / variant ("instruction ratio"):',
+      '\nper request on the server (perf stat, user + kernel): instructions and cycles, and bare / variant (ratios):',
     );
     console.log(
-      'variant              instructions/req   instruction ratio   user-space only ratio   ratio of medians',
+      'variant              instructions/req   instruction ratio    cycles/req   cycle ratio   ratio of medians (instr, cycles)',
     );
+    const medianOf = (list, field) => median(list.map((s) => s[field]));
     for (const [key, list] of samples) {
+      const bare = samples.get(`${key.split('/')[0]}/bare`);
       console.log(
-        `${key.padEnd(20)} ${median(list.map((s) => s.instructionsPerRequest))
-          .toFixed(0)
-          .padStart(16)}   ${median(list.map((s) => s.instructionRatio))
-          .toFixed(4)
-          .padStart(17)}   ${median(list.map((s) => s.userInstructionRatio))
-          .toFixed(4)
-          .padStart(21)}   ${(
-          median(samples.get(`${key.split('/')[0]}/bare`).map((s) => s.instructionsPerRequest)) /
-          median(list.map((s) => s.instructionsPerRequest))
+        `${key.padEnd(20)} ${medianOf(list, 'instructionsPerRequest').toFixed(0).padStart(16)}   ${medianOf(
+          list,
+          'instructionRatio',
         )
           .toFixed(4)
-          .padStart(16)}`,
+          .padStart(17)}   ${medianOf(list, 'cyclesPerRequest').toFixed(0).padStart(11)}   ${medianOf(
+          list,
+          'cycleRatio',
+        )
+          .toFixed(4)
+          .padStart(11)}   ${(
+          medianOf(bare, 'instructionsPerRequest') / medianOf(list, 'instructionsPerRequest')
+        ).toFixed(
+          4,
+        )}, ${(medianOf(bare, 'cyclesPerRequest') / medianOf(list, 'cyclesPerRequest')).toFixed(4)}`,
       );
     }
   }

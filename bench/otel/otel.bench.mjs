@@ -108,9 +108,12 @@ if (args['same-process']) {
         ratio: results.on.throughput / results.off.throughput,
         extraCpu: results.on.cpuPerRequest - results.off.cpuPerRequest,
         instructionRatio: results.off.instructionsPerRequest / results.on.instructionsPerRequest,
+        cycleRatio: results.off.cyclesPerRequest / results.on.cyclesPerRequest,
       });
       const instr = (result) =>
-        usePerf ? ` ${(result.instructionsPerRequest / 1000).toFixed(1)}k instr` : '';
+        usePerf
+          ? ` ${(result.instructionsPerRequest / 1000).toFixed(1)}k instr ${(result.cyclesPerRequest / 1000).toFixed(1)}k cycles`
+          : '';
       console.log(
         `round ${round + 1}: off ${results.off.throughput.toFixed(0)} req/s ${results.off.cpuPerRequest.toFixed(1)} µs${instr(results.off)}, on ${results.on.throughput.toFixed(0)} req/s ${results.on.cpuPerRequest.toFixed(1)} µs${instr(results.on)}`,
       );
@@ -130,6 +133,12 @@ if (args['same-process']) {
       console.log(
         `instructions per request (perf stat, user + kernel): off ${off.toFixed(0)}, on ${on.toFixed(0)}, ` +
           `extra ${(on - off).toFixed(0)} (${((100 * (on - off)) / off).toFixed(2)}%), instruction ratio ${median(samples.on.map((s) => s.instructionRatio)).toFixed(4)}`,
+      );
+      const offCycles = median(samples.off.map((s) => s.cyclesPerRequest));
+      const onCycles = median(samples.on.map((s) => s.cyclesPerRequest));
+      console.log(
+        `cycles per request (perf stat): off ${offCycles.toFixed(0)}, on ${onCycles.toFixed(0)}, ` +
+          `extra ${(onCycles - offCycles).toFixed(0)} (${((100 * (onCycles - offCycles)) / offCycles).toFixed(2)}%), cycle ratio ${median(samples.on.map((s) => s.cycleRatio)).toFixed(4)}`,
       );
     }
   } finally {

@@ -254,6 +254,44 @@ describe('the fast OTLP JSON path', () => {
     for (const text of texts) expectSame(text);
   });
 
+  it('reuses a repeated string only when every character is equal', () => {
+    // Consecutive spans whose trace ids, attribute keys, attribute values and scope names differ from
+    // the previous span's in one character only (first, middle or last), in ASCII and other texts.
+    const vary = (text: string, at: number): string =>
+      text.slice(0, at) + (text[at] === 'a' ? 'b' : 'a') + text.slice(at + 1);
+    for (const extra of ['', 'é']) {
+      for (const at of [0, 3, -1]) {
+        const position = (text: string) => (at < 0 ? text.length - 1 : at);
+        const first = { ...baseSpan, name: `n${extra}` };
+        const second = {
+          ...baseSpan,
+          spanId: '2222222222222222',
+          traceId: vary(TRACE_ID, position(TRACE_ID)),
+          attributes: [
+            { key: vary('lamport.node', position('lamport.node')), value: { stringValue: 'orders/1' } },
+            { key: 'lamport.start', value: { stringValue: vary('orders/1', position('orders/1')) } },
+          ],
+        };
+        const text = JSON.stringify({
+          resourceSpans: [
+            {
+              scopeSpans: [
+                { scope: { name: 'scope-a' }, spans: [first, second] },
+                { scope: { name: vary('scope-a', position('scope-a')) }, spans: [first] },
+              ],
+            },
+          ],
+        });
+        expectSame(text);
+        const spans = (fast(text) as DecodeResult).spans;
+        expect(spans[1]?.traceId).toBe(second.traceId);
+        expect(Object.keys(spans[1]?.attributes ?? {})).toEqual(second.attributes.map((a) => a.key));
+        expect(spans[1]?.attributes['lamport.start']).toBe(second.attributes[1]?.value.stringValue);
+        expect(spans[2]?.scope?.name).not.toBe('scope-a');
+      }
+    }
+  });
+
   it('agrees on corrupted requests (property)', () => {
     const alphabet = [
       '{',
@@ -274,10 +312,27 @@ describe('the fast OTLP JSON path', () => {
       'n',
       't',
       'x',
+      // Control characters (invalid inside strings, whitespace or invalid outside) and non-ASCII
+      // characters (the scanner reads ASCII texts as bytes, other texts by character).
+      '\t',
+      '\r',
+      '\u0001',
+      '\u001f',
+      'é',
+      '\u2028',
+      '\ud83d\ude00',
+      '\ud83d',
     ];
+    // The same request in a text that is not ASCII (one resource attribute), so the caches of
+    // repeated strings are exercised on both ways of reading.
+    const nonAscii = sample.replace(
+      '"attributes":[',
+      '"attributes":[{"key":"région","value":{"stringValue":"é"}},',
+    );
+    expect(nonAscii).not.toBe(sample);
     fc.assert(
       fc.property(
-        fc.constantFrom(sample, fixture.slice(0, 6000), requestText(baseSpan)),
+        fc.constantFrom(sample, nonAscii, fixture.slice(0, 6000), requestText(baseSpan)),
         fc.array(
           fc.record({
             at: fc.nat(),
