@@ -36,15 +36,34 @@ function isJsonStart(bytes: Uint8Array, from: number): boolean {
   return false;
 }
 
-function decodeJsonDocument(text: string, options: DecodeOtlpOptions): DecodeResult {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+/**
+ * One JSON document, an array of requests, or JSON lines. `asciiBytes`: the bytes `text` was decoded
+ * from, when it is ASCII (see `scanJsonRequest`).
+ */
+function decodeJsonDocument(text: string, options: DecodeOtlpOptions, asciiBytes?: Uint8Array): DecodeResult {
+  const bom = text.charCodeAt(0) === 0xfeff;
+  const body = bom ? text.slice(1) : text;
+  const bytes = bom ? undefined : asciiBytes;
   const maxDepth = options.maxAttributeDepth ?? DEFAULT_MAX_ATTRIBUTE_DEPTH;
-  const single = scanJsonRequest(body, 0, body.length, '', maxDepth);
+  const single = scanJsonRequest(body, 0, body.length, '', maxDepth, bytes);
   if (single !== undefined) return decodeJsonRequests([single], options);
+  // A first line that is a whole request, with more after it, is JSON lines: no JSON.parse of the body.
+  let firstLineEnd = body.indexOf('\n');
+  if (firstLineEnd < 0) firstLineEnd = body.length;
+  const firstLine =
+    firstLineEnd < body.length
+      ? scanJsonRequest(body, 0, firstLineEnd, 'line 1: ', maxDepth, bytes)
+      : undefined;
   let document: unknown;
-  try {
-    document = JSON.parse(body);
-  } catch (error) {
+  let notJson: unknown;
+  if (firstLine === undefined) {
+    try {
+      document = JSON.parse(body);
+    } catch (error) {
+      notJson = error;
+    }
+  }
+  if (firstLine !== undefined || notJson !== undefined) {
     // JSON lines: each line one request, read by the fast path when it can, else parsed (all lines
     // are parsed before any is decoded, so the first unparsable line is the error).
     const requests: ({ request: unknown; prefix: string } | FastJsonRequest)[] = [];
@@ -53,16 +72,22 @@ function decodeJsonDocument(text: string, options: DecodeOtlpOptions): DecodeRes
       let end = body.indexOf('\n', start);
       if (end < 0) end = body.length;
       lineNumber++;
-      const line = body.slice(start, end);
-      if (line.trim() !== '') {
+      if (lineNumber === 1 && firstLine !== undefined) {
+        requests.push(firstLine);
+      } else if (body.slice(start, end).trim() !== '') {
         const prefix = `line ${lineNumber}: `;
-        const fast = scanJsonRequest(body, start, end, prefix, maxDepth);
-        requests.push(fast ?? { request: parseJsonBody(line, `line ${lineNumber}`), prefix });
+        const fast = scanJsonRequest(body, start, end, prefix, maxDepth, bytes);
+        requests.push(
+          fast ?? { request: parseJsonBody(body.slice(start, end), `line ${lineNumber}`), prefix },
+        );
       }
       start = end + 1;
     }
-    if (requests.length <= 1) {
-      throw new OtlpDecodeError('', `not JSON (${error instanceof Error ? error.message : String(error)})`);
+    if (requests.length <= 1 && notJson !== undefined) {
+      throw new OtlpDecodeError(
+        '',
+        `not JSON (${notJson instanceof Error ? notJson.message : String(notJson)})`,
+      );
     }
     return decodeJsonRequests(requests, options);
   }
@@ -95,5 +120,6 @@ export function decodeOtlp(input: Uint8Array | string, options: DecodeOtlpOption
   } catch {
     throw new OtlpDecodeError('', 'JSON body is not valid UTF-8');
   }
-  return decodeJsonDocument(text, options);
+  // Decoded UTF-8 with as many characters as bytes is ASCII: the fast path reads the bytes as they are.
+  return decodeJsonDocument(text, options, text.length === input.length ? input : undefined);
 }

@@ -375,7 +375,13 @@ describe('the fast OTLP JSON path', () => {
       {},
     );
     expect(decodeOtlp(text)).toEqual(expected);
+    // As bytes: ASCII (read as they are), with a byte order mark, and not ASCII.
     expect(decodeOtlp(new TextEncoder().encode(text))).toEqual(expected);
+    expect(decodeOtlp(new TextEncoder().encode(`\ufeff${text}`))).toEqual(expected);
+    const accented = text.replaceAll('GET /a', 'GET /é');
+    expect(decodeOtlp(new TextEncoder().encode(accented)).spans.map((span) => span.name)).toEqual(
+      expected.spans.map(() => 'GET /é'),
+    );
     expect(expected.errors).toEqual([
       'line 3: resourceSpans[0].scopeSpans[0].spans[0]: endTimeUnixNano is before startTimeUnixNano (span kept)',
     ]);

@@ -1078,6 +1078,8 @@ export interface FastJsonRequest {
  * Decodes the one `ExportTraceServiceRequest` in `text[start, end)` (whitespace around it allowed), or
  * returns undefined when the fast path does not handle it (then the full decoder must). `prefix`
  * starts the location in notes (a span that ends before it starts), as in the full decoder.
+ * `asciiBytes`: the UTF-8 bytes the whole `text` was decoded from, when it is ASCII (one byte per
+ * character, e.g. `text.length === bytes.length`), so that it need not be encoded again.
  */
 export function scanJsonRequest(
   text: string,
@@ -1085,22 +1087,30 @@ export function scanJsonRequest(
   end: number,
   prefix: string,
   maxAttributeDepth: number,
+  asciiBytes?: Uint8Array,
 ): FastJsonRequest | undefined {
   const scanner = new FastJsonScanner(text, maxAttributeDepth, prefix);
   scanner.position = start;
   scanner.end = end;
-  const range = start === 0 && end === text.length ? text : text.slice(start, end);
-  // An ASCII text's characters are its UTF-8 bytes, one each: the scanner reads those.
-  if (scratchBytes.length < range.length)
-    scratchBytes = new Uint8Array(Math.max(range.length, 2 * scratchBytes.length));
-  const encoded = asciiEncoder.encodeInto(range, scratchBytes);
-  if (encoded.read === range.length && encoded.written === range.length) {
-    scanner.bytes = scratchBytes;
-    scanner.base = start;
+  if (asciiBytes !== undefined && asciiBytes.length === text.length) {
+    scanner.bytes = asciiBytes;
+    scanner.base = 0;
+  } else {
+    // An ASCII text's characters are its UTF-8 bytes, one each: the scanner reads those.
+    const range = start === 0 && end === text.length ? text : text.slice(start, end);
+    if (scratchBytes.length < range.length)
+      scratchBytes = new Uint8Array(Math.max(range.length, 2 * scratchBytes.length));
+    const encoded = asciiEncoder.encodeInto(range, scratchBytes);
+    if (encoded.read === range.length && encoded.written === range.length) {
+      scanner.bytes = scratchBytes;
+      scanner.base = start;
+    } else {
+      scanner.plain = !NOT_PLAIN.test(range);
+    }
+  }
+  if (scanner.bytes !== undefined) {
     const backslash = text.indexOf('\\', start);
     scanner.plain = backslash < 0 || backslash >= end;
-  } else {
-    scanner.plain = !NOT_PLAIN.test(range);
   }
   const records: SpanRecord[] = [];
   try {
