@@ -4,7 +4,12 @@
 // + LamportSpanProcessor (B) and + lamportResponseHook (C). Interleaved rounds in one process,
 // medians of ns/request; much less sensitive to a loaded machine than the HTTP benchmark.
 // Run: node bench/otel/pipeline.bench.mjs [--rounds 9] [--requests 100000]
+//   [--instructions: instructions per request of each variant instead, counted by `perf stat`
+//    over two runs of that variant alone (N and 3N requests; the difference / 2N), which the
+//    machine's load does not move]   (--only NAME runs one variant: what --instructions spawns)
 
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -12,7 +17,12 @@ import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { LamportPropagator, LamportSpanProcessor, lamportResponseHook } from '@tickline/otel';
 
 const { values: args } = parseArgs({
-  options: { rounds: { type: 'string', default: '9' }, requests: { type: 'string', default: '100000' } },
+  options: {
+    rounds: { type: 'string', default: '9' },
+    requests: { type: 'string', default: '100000' },
+    instructions: { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
 });
 const rounds = Number(args.rounds);
 const requests = Number(args.requests);
@@ -91,6 +101,48 @@ const variants = [
   variant('lamport', { lamport: true, hook: false }),
   variant('lamport+hook', { lamport: true, hook: true }),
 ];
+
+if (args.only !== undefined) {
+  const only = variants.find((v) => v.name === args.only);
+  for (let i = 0; i < requests; i++) only.request();
+  process.exit(0);
+}
+if (args.instructions) {
+  const count = (name, n) => {
+    const run = spawnSync(
+      'perf',
+      [
+        'stat',
+        '-x,',
+        '-e',
+        'instructions:u',
+        process.execPath,
+        fileURLToPath(import.meta.url),
+        '--only',
+        name,
+        '--requests',
+        String(n),
+      ],
+      { encoding: 'utf8' },
+    );
+    const line = run.stderr.split('\n').find((candidate) => candidate.includes('instructions'));
+    if (run.status !== 0 || line === undefined) throw new Error(`perf stat failed: ${run.stderr}`);
+    return Number(line.split(',')[0]);
+  };
+  const perRequest = {};
+  for (const v of variants) {
+    const counts = [];
+    for (let round = 0; round < Math.max(1, Math.floor(rounds / 3)); round++)
+      counts.push((count(v.name, 3 * requests) - count(v.name, requests)) / (2 * requests));
+    perRequest[v.name] = Math.min(...counts);
+  }
+  console.log('variant         user instructions/request   extra vs otel');
+  for (const v of variants)
+    console.log(
+      `${v.name.padEnd(14)} ${perRequest[v.name].toFixed(0).padStart(26)}   ${(perRequest[v.name] - perRequest.otel).toFixed(0).padStart(13)}`,
+    );
+  process.exit(0);
+}
 const samples = new Map(variants.map((v) => [v.name, []]));
 for (const v of variants) for (let i = 0; i < requests; i++) v.request(); // warm-up (JIT)
 for (let round = 0; round < rounds; round++) {

@@ -178,3 +178,41 @@ it('a SERVER span started inside another SERVER span does not take its receive a
   expect(attributes(inner!)).toMatchObject({ 'lamport.start': 5, 'lamport.end': 6 });
   expect(attributes(inner!)['lamport.recv.clock']).toBeUndefined();
 });
+
+it('keeps the SDK attribute limits: count, dropped attributes and value length', () => {
+  const clock = new LamportClock({ node: 'orders/with-a-long-node-id' });
+  const exporter = new InMemorySpanExporter();
+  // Events at the spans' own start and end times: no lamport.*.time_us attributes.
+  const at = 1_700_000_000_000;
+  const tracerWith = (spanLimits: { attributeCountLimit?: number; attributeValueLengthLimit?: number }) =>
+    new BasicTracerProvider({
+      spanLimits,
+      spanProcessors: [
+        new LamportSpanProcessor({ clock, wallClock: { now: () => at } }),
+        new SimpleSpanProcessor(exporter),
+      ],
+    }).getTracer('test');
+
+  // Room for ours: written, and counted, so that the limit still holds for what comes after.
+  const roomy = tracerWith({ attributeCountLimit: 5 }).startSpan('a', {
+    attributes: { one: 1, two: 2 },
+    startTime: at,
+  });
+  roomy.setAttribute('three', 3); // 5 with lamport.node and lamport.start
+  roomy.setAttribute('four', 4); // over the limit: dropped
+  roomy.end(at); // lamport.end: over the limit, dropped as setAttribute drops it
+  // No room: setAttribute's own rules apply (dropped and counted as dropped).
+  tracerWith({ attributeCountLimit: 1 })
+    .startSpan('b', { attributes: { one: 1 }, startTime: at })
+    .end(at);
+  // A value length limit: the values go through setAttribute, which shortens them.
+  tracerWith({ attributeValueLengthLimit: 6 }).startSpan('c', { startTime: at }).end(at);
+
+  const [a, b, c] = exporter.getFinishedSpans();
+  expect(Object.keys(a!.attributes)).toEqual(['one', 'two', 'lamport.node', 'lamport.start', 'three']);
+  expect(a!.droppedAttributesCount).toBe(2);
+  expect(Object.keys(b!.attributes)).toEqual(['one']);
+  expect(b!.droppedAttributesCount).toBe(3);
+  expect(c!.attributes['lamport.node']).toBe('orders');
+  expect(c!.attributes['lamport.start']).toBeTypeOf('number');
+});
