@@ -43,34 +43,3 @@ export async function measureServer(server, { load, seconds, usePerf, label }) {
     cyclesPerRequest: instructions === undefined ? Number.NaN : instructions.cycles / requests,
   };
 }
-
-/**
- * Paired measurement: `loads[i]()` runs against `servers[i]`, all at once, for the same wall
- * interval. With the servers pinned to one CPU and the load saturating them, the kernel shares
- * that CPU between them, and whatever slows the machine down (steal, another tenant, frequency)
- * slows all of them alike: their CPU time per request is compared under the same conditions,
- * instead of in consecutive runs minutes apart. Returns one result per server, as
- * {@link measureServer}.
- */
-export async function measureServersTogether(servers, { loads, seconds, usePerf, labels }) {
-  const before = await Promise.all(servers.map(cpuOf));
-  const counters = usePerf ? servers.map((server) => countInstructions(server.child.pid)) : [];
-  await Promise.all(counters.map((counter) => counter.started));
-  const results = await Promise.all(loads.map((load) => load()));
-  const instructions = await Promise.all(counters.map((counter) => counter.stop()));
-  const after = await Promise.all(servers.map(cpuOf));
-  return servers.map((_server, index) => {
-    const result = results[index];
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${labels[index]}: errors`);
-    const requests = result.requests.total;
-    const cpuMicros = after[index].user - before[index].user + (after[index].system - before[index].system);
-    const counted = instructions[index];
-    return {
-      throughput: requests / seconds,
-      cpuPerRequest: cpuMicros / requests,
-      instructionsPerRequest: counted === undefined ? Number.NaN : (counted.user + counted.kernel) / requests,
-      userInstructionsPerRequest: counted === undefined ? Number.NaN : counted.user / requests,
-      cyclesPerRequest: counted === undefined ? Number.NaN : counted.cycles / requests,
-    };
-  });
-}

@@ -10,16 +10,13 @@
 //   (--naive, --empty: also measure the variants of that name, see server.mjs)
 //   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]
 //   [--no-perf: skip the instruction counts (taken with `perf stat -p` when perf is installed)]
-//   [--paired: load each variant at the same time as a bare server, both on CPU 0, and compare
-//    their CPU time per request over the same interval (see measureServersTogether); each load
-//    gets half the connections]
 import { spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { perfAvailable } from '../perf-counter.mjs';
-import { measureServer, measureServersTogether } from '../server-measure.mjs';
+import { measureServer } from '../server-measure.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,7 +30,6 @@ const { values: args } = parseArgs({
     servers: { type: 'string', default: '1' },
     rate: { type: 'string', default: '0' },
     'no-perf': { type: 'boolean', default: false },
-    paired: { type: 'boolean', default: false },
   },
 });
 // Instructions per request (perf stat on the server's pid): steady when the machine is shared.
@@ -59,10 +55,10 @@ function startServer(framework, variant) {
   });
 }
 
-function load(port, duration, loadConnections = connections) {
+function load(port, duration) {
   return autocannon({
     url: `http://127.0.0.1:${port}/`,
-    connections: loadConnections,
+    connections,
     duration,
     headers: { 'lamport-clock': '5;node="bench/0000"' },
     ...(Number(args.rate) > 0 ? { overallRate: Number(args.rate) } : {}),
@@ -109,41 +105,18 @@ try {
       const variants = variantNames;
       const order = round % 2 === 0 ? variants : [...variants].reverse();
       const results = {};
-      const pairedBare = {};
       // With --servers N, round r measures copy r mod N of each variant: one process's JIT luck
       // (instruction counts of two identical servers differ by up to ~3%) averages out.
       const copy = round % serverCopies;
-      if (args.paired) {
-        // Each variant against the same bare server, loaded together; bare's figures of the
-        // round are those of its last pairing (every variant's ratio uses its own pairing).
-        const bare = servers.get(`${framework}/bare#${copy}`);
-        for (const variant of order) {
-          if (variant === 'bare') continue;
-          const other = servers.get(`${framework}/${variant}#${copy}`);
-          const half = Math.max(1, Math.round(connections / 2));
-          const [bareResult, variantResult] = await measureServersTogether([bare, other], {
-            loads: [() => load(bare.port, seconds, half), () => load(other.port, seconds, half)],
-            seconds,
-            usePerf,
-            labels: [`${framework}/bare`, `${framework}/${variant}`],
-          });
-          results.bare = bareResult;
-          results[variant] = variantResult;
-          pairedBare[variant] = bareResult;
-        }
-      } else {
-        for (const variant of order)
-          results[variant] = await measure(servers.get(`${framework}/${variant}#${copy}`));
-      }
+      for (const variant of order)
+        results[variant] = await measure(servers.get(`${framework}/${variant}#${copy}`));
       for (const variant of variants) {
-        const bare = pairedBare[variant] ?? results.bare;
         samples.get(`${framework}/${variant}`).push({
           ...results[variant],
-          ratio: results[variant].throughput / bare.throughput,
-          cpuRatio: bare.cpuPerRequest / results[variant].cpuPerRequest,
-          extraCpu: results[variant].cpuPerRequest - bare.cpuPerRequest,
-          instructionRatio: bare.instructionsPerRequest / results[variant].instructionsPerRequest,
-          cycleRatio: bare.cyclesPerRequest / results[variant].cyclesPerRequest,
+          ratio: results[variant].throughput / results.bare.throughput,
+          extraCpu: results[variant].cpuPerRequest - results.bare.cpuPerRequest,
+          instructionRatio: results.bare.instructionsPerRequest / results[variant].instructionsPerRequest,
+          cycleRatio: results.bare.cyclesPerRequest / results[variant].cyclesPerRequest,
         });
       }
       console.log(
@@ -163,13 +136,7 @@ try {
   console.log(
     `\nmedians over ${rounds} interleaved rounds of ${seconds} s, ${connections} connections, taskset ${hasTaskset ? 'on' : 'off'}`,
   );
-  if (args.paired)
-    console.log(
-      'paired: each variant loaded together with a bare server on the same CPU; ratios within each pair',
-    );
-  console.log(
-    'variant               req/s   ratio vs bare   server CPU µs/req   extra µs/req   CPU ratio (bare/variant µs/req)',
-  );
+  console.log('variant               req/s   ratio vs bare   server CPU µs/req   extra µs/req');
   for (const [key, list] of samples) {
     console.log(
       `${key.padEnd(20)} ${median(list.map((s) => s.throughput))
@@ -180,9 +147,7 @@ try {
         .toFixed(2)
         .padStart(17)}   ${median(list.map((s) => s.extraCpu))
         .toFixed(2)
-        .padStart(12)}   ${median(list.map((s) => s.cpuRatio))
-        .toFixed(3)
-        .padStart(10)}`,
+        .padStart(12)}`,
     );
   }
   if (usePerf) {
