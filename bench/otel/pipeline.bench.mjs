@@ -34,14 +34,16 @@ const dropping = {
   shutdown: () => Promise.resolve(),
 };
 
-function variant(name, { lamport, hook }) {
+function variant(name, { lamport, hook, propagatorOnly = false, processorOnly = false }) {
   const tracer = new BasicTracerProvider({
-    spanProcessors: lamport ? [new LamportSpanProcessor(), dropping] : [dropping],
+    spanProcessors:
+      (lamport || processorOnly) && !propagatorOnly ? [new LamportSpanProcessor(), dropping] : [dropping],
   }).getTracer('bench');
   const propagator = new CompositePropagator({
-    propagators: lamport
-      ? [new W3CTraceContextPropagator(), new LamportPropagator()]
-      : [new W3CTraceContextPropagator()],
+    propagators:
+      (lamport || propagatorOnly) && !processorOnly
+        ? [new W3CTraceContextPropagator(), new LamportPropagator()]
+        : [new W3CTraceContextPropagator()],
   });
   const responseHook = hook ? lamportResponseHook() : undefined;
   return {
@@ -101,9 +103,14 @@ const variants = [
   variant('lamport', { lamport: true, hook: false }),
   variant('lamport+hook', { lamport: true, hook: true }),
 ];
+// Parts, for --instructions (--only): the propagator alone, the processor alone.
+const parts = [
+  variant('propagator', { lamport: false, hook: false, propagatorOnly: true }),
+  variant('processor', { lamport: false, hook: false, processorOnly: true }),
+];
 
 if (args.only !== undefined) {
-  const only = variants.find((v) => v.name === args.only);
+  const only = [...variants, ...parts].find((v) => v.name === args.only);
   for (let i = 0; i < requests; i++) only.request();
   process.exit(0);
 }
@@ -130,14 +137,14 @@ if (args.instructions) {
     return Number(line.split(',')[0]);
   };
   const perRequest = {};
-  for (const v of variants) {
+  for (const v of [...variants, ...parts]) {
     const counts = [];
     for (let round = 0; round < Math.max(1, Math.floor(rounds / 3)); round++)
       counts.push((count(v.name, 3 * requests) - count(v.name, requests)) / (2 * requests));
     perRequest[v.name] = Math.min(...counts);
   }
   console.log('variant         user instructions/request   extra vs otel');
-  for (const v of variants)
+  for (const v of [...variants, ...parts])
     console.log(
       `${v.name.padEnd(14)} ${perRequest[v.name].toFixed(0).padStart(26)}   ${(perRequest[v.name] - perRequest.otel).toFixed(0).padStart(13)}`,
     );
