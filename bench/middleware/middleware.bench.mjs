@@ -5,7 +5,7 @@
 // Requests carry `lamport-clock`, so the middleware merges it and stamps every reply.
 // Run: pnpm turbo run build --filter @tickline/bench... && node bench/middleware/middleware.bench.mjs
 //   [--rounds 5] [--seconds 5] [--connections 50] [--frameworks express,fastify] [--naive] [--empty]
-//   [--variants tickline,hook-only,header-only,…: the variants to measure beside bare]
+//   [--variants tickline,hook-only,header-only,…: the variants to measure beside bare (app.mjs)]
 //   [--servers N: N server processes per variant, measured in turn (averages out JIT luck)]
 //   (--naive, --empty: also measure the variants of that name, see server.mjs)
 //   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]

@@ -1,116 +1,19 @@
-// One server of the middleware benchmark: node server.mjs <express|fastify> <variant>.
-// Variants:
-//   bare         the framework alone (fastify: with an empty fastify-plugin registered the same
-//                way as ours, so that both servers go through the same plugin loading; an
-//                awaited register alone moved fastify's CPU per request by several µs here)
-//   tickline     @tickline/express's lamportClock() / @tickline/fastify's plugin
-//   naive        a hand-written version: express: receiveRequest + on-headers + stampReply;
-//                fastify: onRequest receiveRequest + onSend reply.header(stampReply())
-//   empty        the floor of the design: express: one middleware that only calls next();
-//                fastify: an onRequest and an onSend hook that do nothing
-//   hook-only    fastify: one onRequest hook that does nothing (what the plugin's hook costs)
-//   header-only  fastify: one onRequest hook that sets a constant lamport-clock reply header
-// Talks to the runner over IPC: sends { ready: port }, answers 'cpu' with process.cpuUsage().
-import { createRequire } from 'node:module';
-import { CLOCK_HEADER, receiveRequest, stampReply } from '@tickline/clock';
-import { lamportClock } from '@tickline/express';
-import { tickline } from '@tickline/fastify';
-import express from 'express';
-import Fastify from 'fastify';
+// One server of the middleware benchmark: node server.mjs <express|fastify> <variant> (the
+// variants: app.mjs). Talks to the runner over IPC: sends { ready: port }, answers 'cpu' with
+// process.cpuUsage().
+import { createApp } from './app.mjs';
 
 const [framework, variant] = process.argv.slice(2);
-const requireFromTickline = createRequire(import.meta.resolve('@tickline/express'));
-const requireFromFastifyPlugin = createRequire(import.meta.resolve('@tickline/fastify'));
-const body = { hello: 'world' };
-
-function onHeadersMiddleware() {
-  const onHeaders = requireFromTickline('on-headers');
-  return (request, response, next) => {
-    const exchange = receiveRequest(request.headers, request.headers[CLOCK_HEADER]);
-    request.lamport = exchange;
-    if (exchange.receive.carried) {
-      onHeaders(response, function stamp() {
-        this.setHeader(CLOCK_HEADER, stampReply(exchange));
-      });
-    }
-    next();
-  };
-}
-
-function fastifyPlugin() {
-  const fp = requireFromFastifyPlugin('fastify-plugin');
-  if (variant === 'tickline') return tickline;
-  if (variant === 'empty') {
-    return fp(
-      (instance, _options, done) => {
-        instance.addHook('onRequest', (_request, _reply, next) => next());
-        instance.addHook('onSend', (_request, _reply, payload, next) => next(null, payload));
-        done();
-      },
-      { fastify: '5.x', name: 'empty-hooks' },
-    );
-  }
-  if (variant === 'hook-only') {
-    return fp(
-      (instance, _options, done) => {
-        instance.addHook('onRequest', (_request, _reply, next) => next());
-        done();
-      },
-      { fastify: '5.x', name: 'hook-only' },
-    );
-  }
-  if (variant === 'header-only') {
-    return fp(
-      (instance, _options, done) => {
-        instance.addHook('onRequest', (_request, reply, next) => {
-          reply.header(CLOCK_HEADER, '42;node="bench/0000"');
-          next();
-        });
-        done();
-      },
-      { fastify: '5.x', name: 'header-only' },
-    );
-  }
-  if (variant === 'naive') {
-    return fp(
-      (instance, _options, done) => {
-        instance.decorateRequest('lamport', null);
-        instance.addHook('onRequest', (request, _reply, next) => {
-          const headers = request.raw.headers;
-          request.lamport = receiveRequest(headers, headers[CLOCK_HEADER]);
-          next();
-        });
-        instance.addHook('onSend', (request, reply, payload, next) => {
-          if (request.lamport.receive.carried) reply.header(CLOCK_HEADER, stampReply(request.lamport));
-          next(null, payload);
-        });
-        done();
-      },
-      { fastify: '5.x', name: 'naive' },
-    );
-  }
-  return fp((_instance, _options, done) => done(), { fastify: '5.x', name: 'bare' });
-}
-
+const app = await createApp(framework, variant);
 let server;
 if (framework === 'express') {
-  const app = express();
-  app.set('etag', false);
-  if (variant === 'tickline') app.use(lamportClock());
-  if (variant === 'naive') app.use(onHeadersMiddleware());
-  if (variant === 'empty') app.use((_request, _response, next) => next());
-  app.get('/', (_request, response) => response.json(body));
   await new Promise((resolve) => {
     server = app.listen(0, '127.0.0.1', resolve);
   });
 } else {
-  const app = Fastify();
-  await app.register(fastifyPlugin());
-  app.get('/', async () => body);
   await app.listen({ port: 0, host: '127.0.0.1' });
   server = app.server;
 }
-
 let connections = 0;
 server.on('connection', () => {
   connections += 1;
