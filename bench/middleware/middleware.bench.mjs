@@ -7,7 +7,7 @@
 //   [--rounds 5] [--seconds 5] [--connections 50] [--frameworks express,fastify] [--naive] [--empty]
 //   [--variants tickline,hook-only,header-only,…: the variants to measure beside bare (app.mjs)]
 //   [--servers N: N server processes per variant, measured in turn (averages out JIT luck)]
-//   (--naive, --empty: also measure the variants of that name, see server.mjs)
+//   (--naive, --empty: also measure the variants of that name, see app.mjs)
 //   [--rate N: a fixed total request rate instead of as fast as possible, to compare CPU per request]
 //   [--no-perf: skip the instruction counts (taken with `perf stat -p` when perf is installed)]
 import { spawn, spawnSync } from 'node:child_process';
