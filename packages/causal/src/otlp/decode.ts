@@ -1,6 +1,6 @@
 import { OtlpDecodeError } from './errors.js';
 import { decodeJsonRequests, parseJsonBody } from './json.js';
-import { type FastJsonRequest, scanJsonRequest } from './json-fast.js';
+import { asciiBytesOf, type FastJsonRequest, scanJsonRequest } from './json-fast.js';
 import { decodeOtlpProtobuf } from './protobuf.js';
 import type { DecodeOtlpOptions, DecodeResult } from './types.js';
 import { DEFAULT_MAX_ATTRIBUTE_DEPTH } from './types.js';
@@ -43,7 +43,8 @@ function isJsonStart(bytes: Uint8Array, from: number): boolean {
 function decodeJsonDocument(text: string, options: DecodeOtlpOptions, asciiBytes?: Uint8Array): DecodeResult {
   const bom = text.charCodeAt(0) === 0xfeff;
   const body = bom ? text.slice(1) : text;
-  const bytes = bom ? undefined : asciiBytes;
+  // Encoded once for the whole document and every line of it, when the caller has no bytes.
+  const bytes = !bom && asciiBytes !== undefined ? asciiBytes : asciiBytesOf(body);
   const maxDepth = options.maxAttributeDepth ?? DEFAULT_MAX_ATTRIBUTE_DEPTH;
   const single = scanJsonRequest(body, 0, body.length, '', maxDepth, bytes);
   if (single !== undefined) return decodeJsonRequests([single], options);

@@ -59,9 +59,20 @@ const T_KIND = codesOf('"kind":');
 const T_END_TIME = codesOf('"endTimeUnixNano":');
 const T_ATTRIBUTES = codesOf('"attributes":');
 
+const asciiEncoder = new TextEncoder();
+
+/**
+ * The UTF-8 bytes of `text` when it is ASCII (one byte per character), else undefined: to encode a
+ * document once for several {@link scanJsonRequest} calls over parts of it (JSON lines).
+ */
+export function asciiBytesOf(text: string): Uint8Array | undefined {
+  const bytes = new Uint8Array(text.length);
+  const encoded = asciiEncoder.encodeInto(text, bytes);
+  return encoded.read === text.length && encoded.written === text.length ? bytes : undefined;
+}
+
 /** Reused for the bytes of ASCII texts (see {@link scanJsonRequest}); replaced when too small. */
 let scratchBytes = new Uint8Array(1 << 16);
-const asciiEncoder = new TextEncoder();
 
 /** `a.slice(from, from + b.length) === b` for a short `b`, without allocating (names in keys). */
 function sameChars(text: string, position: number, part: string): boolean {
