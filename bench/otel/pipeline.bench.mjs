@@ -1,6 +1,6 @@
 // bench/otel/pipeline: the in-process cost per SERVER request of @tickline/otel, without HTTP:
 // what instrumentation-http does per request (extract, start a SERVER span with its attributes,
-// write the response head, end the span), with OpenTelemetry only (A) and with LamportPropagator
+// derive the span's context, write the response head, end the span), with OpenTelemetry only (A) and with LamportPropagator
 // + LamportSpanProcessor (B) and + lamportResponseHook (C). Interleaved rounds in one process,
 // medians of ns/request; much less sensitive to a loaded machine than the HTTP benchmark.
 // Run: node bench/otel/pipeline.bench.mjs [--rounds 9] [--requests 100000]
@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { LamportPropagator, LamportSpanProcessor, lamportResponseHook } from '@tickline/otel';
@@ -79,6 +79,9 @@ function variant(name, { lamport, hook, propagatorOnly = false, processorOnly = 
         },
         context,
       );
+      // The context the request is handled in, as instrumentation-http derives it.
+      const spanContext = trace.setSpan(context, span);
+      if (trace.getSpan(spanContext) !== span) throw new Error('the span is not in its context');
       const response = new FakeResponse(headers);
       responseHook?.(span, response);
       response.writeHead(200);

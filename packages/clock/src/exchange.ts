@@ -110,14 +110,15 @@ const SLOT_KEY = Symbol.for('@tickline/clock/incoming-slot@1');
  * as all the rest of a request's clock work; a private field costs ~30 ns and, unlike a symbol
  * property, is invisible to `Reflect.ownKeys`, spread and `new Headers(request.headers)`
  * (which throws on symbol keys). The accessors live on `globalThis` so that every copy of this
- * package shares one field; the shared-state WeakMap stays as the fallback (and is still read,
- * for exchanges a copy without the field stored).
+ * package shares one field; the shared-state WeakMap is the fallback for carriers that refuse a
+ * new field, and is read only once something was stored in it.
  */
-function incomingSlot(): IncomingSlot {
+function findOrCreateIncomingSlot(): IncomingSlot {
   const holder = globalThis as { [SLOT_KEY]?: IncomingSlot };
   let slot = holder[SLOT_KEY];
   if (slot === undefined) {
     const fallback = sharedState().incoming as WeakMap<object, IncomingExchange>;
+    let fallbackUsed = false;
     class ReturnsCarrier {
       constructor(carrier: object) {
         // biome-ignore lint/correctness/noConstructorReturn: the standard way to add a private field to an existing object.
@@ -127,13 +128,15 @@ function incomingSlot(): IncomingSlot {
     class CarrierField extends ReturnsCarrier {
       #exchange: IncomingExchange | undefined;
       static read(carrier: object): IncomingExchange | undefined {
-        return #exchange in carrier ? (carrier as CarrierField).#exchange : fallback.get(carrier);
+        if (#exchange in carrier) return (carrier as CarrierField).#exchange;
+        return fallbackUsed ? fallback.get(carrier) : undefined;
       }
       static write(carrier: object, exchange: IncomingExchange): void {
         try {
           if (!(#exchange in carrier)) new CarrierField(carrier);
           (carrier as CarrierField).#exchange = exchange;
         } catch {
+          fallbackUsed = true;
           fallback.set(carrier, exchange);
         }
       }
@@ -143,6 +146,9 @@ function incomingSlot(): IncomingSlot {
   }
   return slot;
 }
+
+/** Found or made once, when this module loads (a symbol lookup on `globalThis` per request is not free). */
+const INCOMING_SLOT: IncomingSlot = findOrCreateIncomingSlot();
 
 /**
  * The receive of an incoming request. `carrier` identifies the request: pass the request's
@@ -155,11 +161,10 @@ export function receiveRequest(
   header: string | readonly string[] | undefined,
   options: StampOptions = {},
 ): IncomingExchange {
-  const slot = incomingSlot();
-  const existing = slot.read(carrier);
+  const existing = INCOMING_SLOT.read(carrier);
   if (existing !== undefined) return existing;
   const exchange = newIncomingExchange(header, options);
-  slot.write(carrier, exchange);
+  INCOMING_SLOT.write(carrier, exchange);
   return exchange;
 }
 
@@ -194,7 +199,7 @@ export function carrierReadersPresent(): boolean {
 
 /** The exchange an earlier {@link receiveRequest} made for this carrier, if any. */
 export function findIncoming(carrier: object): IncomingExchange | undefined {
-  return incomingSlot().read(carrier);
+  return INCOMING_SLOT.read(carrier);
 }
 
 /**

@@ -2,6 +2,8 @@
 export interface PrivateSlot<T> {
   read(target: object): T | undefined;
   write(target: object, value: T): void;
+  /** Forgets the value on `target` (what it referenced can be collected while `target` lives on). */
+  clear(target: object): void;
 }
 
 /**
@@ -16,6 +18,11 @@ export interface PrivateSlot<T> {
 export function privateSlot<T>(key: symbol): PrivateSlot<T> {
   const holder = globalThis as { [key: symbol]: PrivateSlot<T> | undefined };
   let slot = holder[key];
+  if (slot !== undefined && typeof slot.clear !== 'function') {
+    // Made by an older copy of this package, before slots could be cleared.
+    const made = slot;
+    slot.clear = (target) => made.write(target, undefined as T);
+  }
   if (slot === undefined) {
     const fallback = new WeakMap<object, T>();
     let fallbackUsed = false;
@@ -32,6 +39,11 @@ export function privateSlot<T>(key: symbol): PrivateSlot<T> {
           fallbackUsed = true;
           fallback.set(target, value);
         }
+      },
+      clear(target: object): void {
+        const slots = target as { [key: symbol]: T | undefined };
+        if (slots[key] !== undefined) slots[key] = undefined;
+        if (fallbackUsed) fallback.delete(target);
       },
     };
     holder[key] = slot;
