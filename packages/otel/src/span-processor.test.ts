@@ -105,6 +105,11 @@ it('a CLIENT span starts with the injected send and ends with the merged respons
     'lamport.recv.clock': 40,
   });
   expect(clock.read()).toBe(41);
+  // Once written, the span no longer holds its exchanges (they would wait for export with it).
+  expect(getOutgoingExchange(span)).toBeUndefined();
+  expect(Object.getOwnPropertySymbols(span).map((key) => (span as never)[key])).not.toContainEqual(
+    expect.anything(),
+  );
 });
 
 it('a CLIENT span nothing was injected for gets local events, stamped in order', async () => {
