@@ -16,8 +16,7 @@ import {
   type WallClock,
 } from '@tickline/clock';
 import { setIncomingExchange } from './context.js';
-import { type SpanLink, spanLinks } from './outgoing-links.js';
-import type { PrivateSlot } from './private-slot.js';
+import { readSpanLink, writeSpanLink } from './outgoing-links.js';
 
 const PROPAGATOR_LAYER = '@tickline/otel';
 
@@ -48,7 +47,6 @@ export interface LamportPropagatorOptions {
  */
 export class LamportPropagator implements TextMapPropagator {
   private readonly options: LamportPropagatorOptions;
-  private readonly links: PrivateSlot<SpanLink> = spanLinks();
 
   /** The receive options for a trusted sender, made once (extract runs for every request). */
   private readonly trustedReceive: {
@@ -91,8 +89,8 @@ export class LamportPropagator implements TextMapPropagator {
       }
       if (span !== undefined) {
         // A span's start is its first send; a retry through the same span is a later send.
-        const link = this.links.read(span);
-        if (link === undefined) this.links.write(span, { outgoing: exchange });
+        const link = readSpanLink(span);
+        if (link === undefined) writeSpanLink(span, { outgoing: exchange });
         else link.outgoing ??= exchange;
       }
     } catch {

@@ -25,8 +25,7 @@ import {
   ATTR_LAMPORT_START_TIME_US,
 } from './attributes.js';
 import { getIncomingExchange } from './context.js';
-import { claimedExchanges, type SpanLink, spanLinks } from './outgoing-links.js';
-import type { PrivateSlot } from './private-slot.js';
+import { claimExchange, clearSpanLink, readSpanLink, writeSpanLink } from './outgoing-links.js';
 
 /**
  * The part of an SDK span (`Span` of @opentelemetry/sdk-trace-base) the processor uses, declared
@@ -106,9 +105,6 @@ function directAttributes(span: StampableSpan, added: number): Record<string, At
  */
 export class LamportSpanProcessor {
   private readonly options: LamportSpanProcessorOptions;
-  private readonly links: PrivateSlot<SpanLink> = spanLinks();
-  /** Incoming exchanges already claimed by a SERVER or CONSUMER span: their child spans inherit the context. */
-  private readonly claimed: PrivateSlot<true> = claimedExchanges();
 
   constructor(options: LamportSpanProcessorOptions = {}) {
     this.options = options;
@@ -122,9 +118,10 @@ export class LamportSpanProcessor {
         case SpanKind.SERVER:
         case SpanKind.CONSUMER: {
           const incoming = getIncomingExchange(parentContext);
-          if (incoming !== undefined && this.claimed.read(incoming) === undefined) {
-            this.claimed.write(incoming, true);
-            this.links.write(span, { incoming });
+          // The first SERVER or CONSUMER span started from the context takes the receive; spans
+          // nested under it inherit the context and get a local start.
+          if (incoming !== undefined && claimExchange(incoming)) {
+            writeSpanLink(span, { incoming });
             this.writeStart(span, incoming.clock.node, incoming.receive);
             this.writeReceive(span, incoming.receive);
           } else this.writeStart(span, this.clock().node, this.localEvent());
@@ -186,14 +183,14 @@ export class LamportSpanProcessor {
       switch (span.kind) {
         case SpanKind.SERVER:
         case SpanKind.CONSUMER: {
-          const incoming = this.links.read(key)?.incoming;
+          const incoming = readSpanLink(key)?.incoming;
           const reply = span.kind === SpanKind.SERVER ? incoming?.reply : undefined;
           this.writeEnd(span, reply ?? this.localEvent());
           break;
         }
         case SpanKind.CLIENT:
         case SpanKind.PRODUCER: {
-          const link = this.links.read(key);
+          const link = readSpanLink(key);
           const outgoing = link?.outgoing;
           if (outgoing !== undefined) {
             this.writeStart(span, outgoing.clock.node, outgoing.send);
@@ -215,7 +212,7 @@ export class LamportSpanProcessor {
       }
       // The span is written: what it linked to (exchanges, stamps) must not live on with it while
       // it waits for export (bench/otel/pipeline.bench.mjs: ~300 bytes less retained per span).
-      this.links.clear(key);
+      clearSpanLink(key);
     } catch {
       // Never break the traced code.
     }
@@ -243,8 +240,8 @@ export class LamportSpanProcessor {
   private stampLocalStartIfNoSend(span: StampableSpan): void {
     try {
       if (span.ended) return;
-      const link = this.links.read(span);
-      if (link === undefined) this.links.write(span, { localStart: this.localEvent() });
+      const link = readSpanLink(span);
+      if (link === undefined) writeSpanLink(span, { localStart: this.localEvent() });
       else if (link.outgoing === undefined) link.localStart = this.localEvent();
     } catch {
       // Never break the traced code.
