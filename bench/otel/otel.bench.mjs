@@ -109,6 +109,9 @@ if (args['same-process']) {
         extraCpu: results.on.cpuPerRequest - results.off.cpuPerRequest,
         instructionRatio: results.off.instructionsPerRequest / results.on.instructionsPerRequest,
         cycleRatio: results.off.cyclesPerRequest / results.on.cyclesPerRequest,
+        // Paired within the round (the two measurements ~2 s apart), user space only: the kernel's
+        // share per request moves with how many requests each event-loop turn reads.
+        extraUserInstructions: results.on.userInstructionsPerRequest - results.off.userInstructionsPerRequest,
       });
       const instr = (result) =>
         usePerf
@@ -133,6 +136,12 @@ if (args['same-process']) {
       console.log(
         `instructions per request (perf stat, user + kernel): off ${off.toFixed(0)}, on ${on.toFixed(0)}, ` +
           `extra ${(on - off).toFixed(0)} (${((100 * (on - off)) / off).toFixed(2)}%), instruction ratio ${median(samples.on.map((s) => s.instructionRatio)).toFixed(4)}`,
+      );
+      const offUser = median(samples.off.map((s) => s.userInstructionsPerRequest));
+      const extraUser = median(samples.on.map((s) => s.extraUserInstructions));
+      console.log(
+        `user-space instructions per request: off ${offUser.toFixed(0)}, extra (median of the rounds' on - off) ` +
+          `${extraUser.toFixed(0)} (${((100 * extraUser) / offUser).toFixed(2)}%)`,
       );
       const offCycles = median(samples.off.map((s) => s.cyclesPerRequest));
       const onCycles = median(samples.on.map((s) => s.cyclesPerRequest));
