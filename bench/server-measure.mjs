@@ -35,6 +35,9 @@ export async function measureServer(server, { load, seconds, usePerf, label }) {
       requests,
     );
   return {
+    requests,
+    instructions: instructions === undefined ? Number.NaN : instructions.user + instructions.kernel,
+    userInstructions: instructions === undefined ? Number.NaN : instructions.user,
     throughput: requests / seconds,
     cpuPerRequest: cpuMicros / requests,
     instructionsPerRequest:

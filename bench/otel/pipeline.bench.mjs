@@ -1,12 +1,16 @@
 // bench/otel/pipeline: the in-process cost per SERVER request of @tickline/otel, without HTTP:
 // what instrumentation-http does per request (extract, start a SERVER span with its attributes,
-// derive the span's context, write the response head, end the span), with OpenTelemetry only (A) and with LamportPropagator
-// + LamportSpanProcessor (B) and + lamportResponseHook (C). Interleaved rounds in one process,
-// medians of ns/request; much less sensitive to a loaded machine than the HTTP benchmark.
+// derive the span's context, write the response head, end the span), with OpenTelemetry only (A)
+// and with LamportPropagator + LamportSpanProcessor (B) and + lamportResponseHook (C). Interleaved
+// rounds in one process, medians of ns/request; much less sensitive to a loaded machine than the
+// HTTP benchmark.
 // Run: node bench/otel/pipeline.bench.mjs [--rounds 9] [--requests 100000]
 //   [--instructions: instructions per request of each variant instead, counted by `perf stat`
-//    over two runs of that variant alone (N and 3N requests; the difference / 2N), which the
-//    machine's load does not move]   (--only NAME runs one variant: what --instructions spawns)
+//    over two runs of that variant alone (N and 7N requests; the difference / 6N), which the
+//    machine's load does not move. N defaults to 200000 here: over shorter runs the collections
+//    of the old generation, which what spans keep alive brings on, fall in or out by chance
+//    (runs of 100k and 300k put the cost of the same code at +6.8k and +11k a request).]
+//   (--only NAME runs one variant: what --instructions spawns)
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +23,13 @@ import { LamportPropagator, LamportSpanProcessor, lamportResponseHook } from '@t
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '9' },
-    requests: { type: 'string', default: '100000' },
+    requests: { type: 'string' },
     instructions: { type: 'boolean', default: false },
     only: { type: 'string' },
   },
 });
 const rounds = Number(args.rounds);
-const requests = Number(args.requests);
+const requests = Number(args.requests ?? (args.instructions ? 200_000 : 100_000));
 // Stands in for the exporting processor: like a BatchSpanProcessor, it holds ended spans until a
 // batch of 2048 is full and then lets them go (an export), so what a span keeps alive costs what
 // it costs in a real server (promotion out of the young generation), but no export is done.
@@ -149,7 +153,7 @@ if (args.instructions) {
   for (const v of [...variants, ...parts]) {
     const counts = [];
     for (let round = 0; round < Math.max(1, Math.floor(rounds / 3)); round++)
-      counts.push((count(v.name, 3 * requests) - count(v.name, requests)) / (2 * requests));
+      counts.push((count(v.name, 7 * requests) - count(v.name, requests)) / (6 * requests));
     perRequest[v.name] = Math.min(...counts);
   }
   console.log('variant         user instructions/request   extra vs otel');
