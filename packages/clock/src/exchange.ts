@@ -1,5 +1,5 @@
 import type { ClockStamp } from './header.js';
-import { parseClockHeader } from './header.js';
+import { parseClockHeader, parseCommonClockStamp } from './header.js';
 import type { LamportClock } from './lamport-clock.js';
 import { getProcessClock, sharedState } from './process-clock.js';
 import { nowMicros, systemWallClock, type WallClock } from './wall-clock.js';
@@ -67,30 +67,37 @@ export interface StampOptions {
 function receiveEvent(header: string | readonly string[] | undefined, options: StampOptions): ReceiveStamp {
   const clock = options.clock ?? getProcessClock();
   const wallClock = options.wallClock ?? systemWallClock;
-  const parsed = parseClockHeader(header);
-  const carried = !(parsed.ok === false && parsed.reason === 'missing');
+  // The common form gives the sender's stamp as an object of its own, kept as `remote` below.
+  let sent = typeof header === 'string' ? parseCommonClockStamp(header) : undefined;
+  let carried = true;
   let rejected: string | undefined;
+  if (sent === undefined) {
+    const parsed = parseClockHeader(header);
+    if (parsed.ok)
+      sent = parsed.node === undefined ? { clock: parsed.clock } : { clock: parsed.clock, node: parsed.node };
+    else if (parsed.reason === 'missing') carried = false;
+    else rejected = parsed.message;
+  }
   let remote: ClockStamp | undefined;
   let value: number | undefined;
-  if (parsed.ok) {
+  if (sent !== undefined) {
     const limit = options.maxForwardJump ?? clock.maxForwardJump;
-    const ahead = parsed.clock - clock.read();
+    const ahead = sent.clock - clock.read();
     if (options.trusted === false) rejected = 'untrusted sender';
     else if (ahead > limit) {
       rejected = `forward jump of ${ahead} exceeds maxForwardJump ${limit}`;
     } else {
       // The common case without tryReceive's outcome object; tryReceive explains a refusal.
-      const merged = clock.receiveIfValid(parsed.clock);
+      const merged = clock.receiveIfValid(sent.clock);
       if (merged >= 0) {
         value = merged;
-        remote =
-          parsed.node === undefined ? { clock: parsed.clock } : { clock: parsed.clock, node: parsed.node };
+        remote = sent;
       } else {
-        const outcome = clock.tryReceive(parsed.clock);
+        const outcome = clock.tryReceive(sent.clock);
         rejected = outcome.accepted ? undefined : outcome.message;
       }
     }
-  } else if (carried) rejected = parsed.message;
+  }
   // A rejected or absent header still leaves a receive event: a plain local tick.
   value ??= clock.tick();
   return { clock: value, timeUs: nowMicros(wallClock), remote, rejected, carried };

@@ -261,11 +261,12 @@ const NODE_PREFIX = ';node="';
 const nodeCache = { suffix: '', node: '' };
 
 /**
- * The form every Tickline sender writes, `<digits>` or `<digits>;node="<plain string>"`, read
- * without the general parser: the hot path of every request. Anything else (escapes, other
- * parameters, lists, spaces) returns undefined and goes through the full RFC 8941 parser.
+ * @internal The form every Tickline sender writes, `<digits>` or `<digits>;node="<plain string>"`,
+ * read without the general parser: the hot path of every request. Returns the sender's stamp as a
+ * new object (a receive keeps it as its `remote`). Anything else (escapes, other parameters,
+ * lists, spaces) returns undefined and goes through the full RFC 8941 parser.
  */
-function parseCommonForm(value: string): ParsedClockHeader | undefined {
+export function parseCommonClockStamp(value: string): ClockStamp | undefined {
   const length = value.length;
   if (length === 0 || length > MAX_NODE_LENGTH + 32) return undefined;
   let clock = 0;
@@ -276,10 +277,9 @@ function parseCommonForm(value: string): ParsedClockHeader | undefined {
     clock = clock * 10 + (c - 0x30);
   }
   if (i === 0 || i > MAX_CLOCK_DIGITS) return undefined;
-  if (i === length) return { ok: true, clock };
+  if (i === length) return { clock };
   const cached = nodeCache.suffix;
-  if (length - i === cached.length && value.endsWith(cached))
-    return { ok: true, clock, node: nodeCache.node };
+  if (length - i === cached.length && value.endsWith(cached)) return { clock, node: nodeCache.node };
   const suffix = value.slice(i);
   if (!suffix.startsWith(NODE_PREFIX) || suffix.charCodeAt(suffix.length - 1) !== DQUOTE) return undefined;
   const end = suffix.length - 1;
@@ -291,7 +291,7 @@ function parseCommonForm(value: string): ParsedClockHeader | undefined {
   const node = suffix.slice(NODE_PREFIX.length, end);
   nodeCache.suffix = suffix;
   nodeCache.node = node;
-  return { ok: true, clock, node };
+  return { clock, node };
 }
 
 /** @internal Parses every member of every line; shared by the Lamport and HLC header parsers. */
@@ -347,8 +347,11 @@ export function parseMembers(
  */
 export function parseClockHeader(value: string | readonly string[] | undefined | null): ParsedClockHeader {
   if (typeof value === 'string') {
-    const fast = parseCommonForm(value);
-    if (fast !== undefined) return fast;
+    const fast = parseCommonClockStamp(value);
+    if (fast !== undefined)
+      return fast.node === undefined
+        ? { ok: true, clock: fast.clock }
+        : { ok: true, clock: fast.clock, node: fast.node };
   }
   const parsed = parseMembers(value, CLOCK_HEADER);
   if (!parsed.ok) return parsed;
