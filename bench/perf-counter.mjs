@@ -55,3 +55,16 @@ export function countInstructions(pid) {
       }),
   };
 }
+
+/**
+ * The user-space instructions of one run of `node script ...args` to its end, counted by
+ * `perf stat` (what the in-process benchmarks compare between runs of N and kN requests).
+ */
+export function countRunInstructions(script, args) {
+  const run = spawnSync('perf', ['stat', '-x,', '-e', 'instructions:u', process.execPath, script, ...args], {
+    encoding: 'utf8',
+  });
+  const line = run.stderr.split('\n').find((candidate) => candidate.includes('instructions'));
+  if (run.status !== 0 || line === undefined) throw new Error(`perf stat failed: ${run.stderr}`);
+  return Number(line.split(',')[0]);
+}

@@ -9,10 +9,10 @@
 // Run: node bench/middleware/instructions.mjs [--requests 20000] [--runs 3]
 //   [--frameworks fastify,express,node (plain node:http: bare and header-only)] [--variants bare,tickline,header-only,hook-only,naive]
 //   (--only FRAMEWORK VARIANT: one run, what the runner spawns under perf)
-import { spawnSync } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { countRunInstructions } from '../perf-counter.mjs';
 import { createApp } from './app.mjs';
 
 const { values: args, positionals } = parseArgs({
@@ -72,26 +72,13 @@ if (args.only) {
 }
 
 function count(framework, variant, n) {
-  const run = spawnSync(
-    'perf',
-    [
-      'stat',
-      '-x,',
-      '-e',
-      'instructions:u',
-      process.execPath,
-      fileURLToPath(import.meta.url),
-      '--only',
-      framework,
-      variant,
-      '--requests',
-      String(n),
-    ],
-    { encoding: 'utf8' },
-  );
-  const line = run.stderr.split('\n').find((candidate) => candidate.includes('instructions'));
-  if (run.status !== 0 || line === undefined) throw new Error(`perf stat failed: ${run.stderr}`);
-  return Number(line.split(',')[0]);
+  return countRunInstructions(fileURLToPath(import.meta.url), [
+    '--only',
+    framework,
+    variant,
+    '--requests',
+    String(n),
+  ]);
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -12,13 +12,13 @@
 //    (runs of 100k and 300k put the cost of the same code at +6.8k and +11k a request).]
 //   (--only NAME runs one variant: what --instructions spawns)
 
-import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultTextMapGetter, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { LamportPropagator, LamportSpanProcessor, lamportResponseHook } from '@tickline/otel';
+import { countRunInstructions } from '../perf-counter.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -128,27 +128,8 @@ if (args.only !== undefined) {
   process.exit(0);
 }
 if (args.instructions) {
-  const count = (name, n) => {
-    const run = spawnSync(
-      'perf',
-      [
-        'stat',
-        '-x,',
-        '-e',
-        'instructions:u',
-        process.execPath,
-        fileURLToPath(import.meta.url),
-        '--only',
-        name,
-        '--requests',
-        String(n),
-      ],
-      { encoding: 'utf8' },
-    );
-    const line = run.stderr.split('\n').find((candidate) => candidate.includes('instructions'));
-    if (run.status !== 0 || line === undefined) throw new Error(`perf stat failed: ${run.stderr}`);
-    return Number(line.split(',')[0]);
-  };
+  const count = (name, n) =>
+    countRunInstructions(fileURLToPath(import.meta.url), ['--only', name, '--requests', String(n)]);
   const perRequest = {};
   for (const v of [...variants, ...parts]) {
     const counts = [];
