@@ -88,6 +88,22 @@ describe('the context extract returns', () => {
     });
   }
 
+  it('derives correctly from a context extracted twice (one extract on the result of another)', () => {
+    const key = keys[0] as symbol;
+    const first = extractInto(ROOT_CONTEXT.setValue(key, 'kept'));
+    const second = new LamportPropagator({ clock: new LamportClock({ node: 'billing/2' }) }).extract(
+      first,
+      { 'lamport-clock': '9;node="orders/2"' },
+      defaultTextMapGetter,
+    );
+    const derived = second.setValue(keys[1] as symbol, 'added');
+    expect(getIncomingExchange(derived)?.receive.remote).toEqual({ clock: 9, node: 'orders/2' });
+    expect(derived.getValue(key)).toBe('kept');
+    expect(derived.getValue(keys[1] as symbol)).toBe('added');
+    expect(getIncomingExchange(derived.deleteValue(EXCHANGE_KEY))).toBeUndefined();
+    expect(getIncomingExchange(first)?.receive.remote).toEqual({ clock: 7, node: 'orders/1' });
+  });
+
   it('keeps what the other propagators of a composite put in the context', () => {
     const propagator = new CompositePropagator({
       propagators: [
