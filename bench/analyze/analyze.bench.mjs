@@ -95,7 +95,8 @@ function parent() {
 }
 
 async function child(spanCount, runs) {
-  const { analyze, decodeOtlpJson } = await import('@tickline/causal');
+  const { analyze } = await import('@tickline/causal');
+  const { decodeOtlpJson } = await import('@tickline/otlp');
   const lines = generate(spanCount);
   const textMb = lines.reduce((sum, line) => sum + line.length, 0) / 1e6;
   // CPU time of the process (user + system, all threads) as well as wall time: the machine may be shared.

@@ -10,8 +10,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeOtlpProtobuf } from '@tickline/causal';
 import { PostgresSpanStore, SqliteSpanStore } from '@tickline/collector';
+import { decodeOtlpProtobuf } from '@tickline/otlp';
 import { startPostgres } from './postgres.mjs';
 import { makeRequest } from './requests.mjs';
 

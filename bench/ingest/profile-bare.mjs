@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { decodeOtlpProtobuf } from '@tickline/causal';
 import { SqliteSpanStore } from '@tickline/collector';
+import { decodeOtlpProtobuf } from '@tickline/otlp';
 import { makeRequest } from './requests.mjs';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '150' } } });

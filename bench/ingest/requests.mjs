@@ -1,7 +1,7 @@
 // The synthetic OTLP requests bench/ingest sends: 1,000 spans (100 traces of 10) from one of four
 // services, with the lamport.* attributes and a few realistic HTTP ones, fresh ids every call.
 import { randomBytes } from 'node:crypto';
-import { encodeOtlpProtobufRequest } from '@tickline/causal';
+import { encodeOtlpProtobufRequest } from '@tickline/otlp';
 
 const resources = ['orders', 'payments', 'stock', 'gateway'].map((service) => ({
   'service.name': service,

@@ -1,5 +1,6 @@
 /** Analysis of a local OTLP JSON file, entirely in the browser, with @tickline/causal. */
-import { analyze, decodeOtlpJson, toAnalysisJson } from '@tickline/causal';
+import { analyze, toAnalysisJson } from '@tickline/causal';
+import { decodeOtlpJson } from '@tickline/otlp';
 import { readAnalysis, type ViewerAnalysis } from './model';
 
 /** The analysis of a file plus what the decoder rejected. */

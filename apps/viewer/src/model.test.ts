@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { analyze, decodeOtlpJson, toAnalysisJson } from '@tickline/causal';
+import { analyze, toAnalysisJson } from '@tickline/causal';
+import { decodeOtlpJson } from '@tickline/otlp';
 import { expect, it } from 'vitest';
 import { formatInterval, formatMs, formatNanos } from './format';
 import { AnalysisFormatError, readAnalysis, skewBetween } from './model';

@@ -9,7 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyze, decodeOtlpJson, type SpanRecord, toAnalysisJson } from '@tickline/causal';
+import { analyze, toAnalysisJson } from '@tickline/causal';
+import { decodeOtlpJson, type SpanRecord } from '@tickline/otlp';
 
 /** apps/viewer. */
 export const VIEWER_ROOT = fileURLToPath(new URL('..', import.meta.url));

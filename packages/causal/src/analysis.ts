@@ -1,6 +1,6 @@
+import type { SpanKind, SpanRecord } from '@tickline/otlp';
 import { CausalOptionsError } from './errors.js';
 import { assignRanks, buildEventGraph, type EventGraph, findSpan } from './graph.js';
-import type { SpanKind, SpanRecord } from './model.js';
 import { type PhysicalClockView, physicalClockView } from './physical.js';
 import { type SkewSolution, solveSkew } from './skew.js';
 

@@ -1,4 +1,4 @@
-import { type Attributes, LamportAttribute, SpanKind, type SpanRecord } from './model.js';
+import { type Attributes, LamportAttribute, SpanKind, type SpanRecord } from '@tickline/otlp';
 
 /** What an event is, from its span kind (docs/design.md §4). */
 export const EventKind = { LOCAL: 0, SEND: 1, RECEIVE: 2 } as const;

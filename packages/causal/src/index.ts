@@ -1,3 +1,5 @@
+export type { Attributes, AttributeValue, SpanRecord } from '@tickline/otlp';
+export { LamportAttribute, SpanKind } from '@tickline/otlp';
 export type {
   AnalysisSummary,
   AnalyzeOptions,
@@ -20,28 +22,5 @@ export type {
   AnalysisJsonOptions,
 } from './json.js';
 export { toAnalysisJson } from './json.js';
-export type { Attributes, AttributeValue, SpanRecord } from './model.js';
-export { LamportAttribute, SpanKind } from './model.js';
-export type {
-  DecodeOptions,
-  DecodeOtlpOptions,
-  DecodeResult,
-  ExportTraceServiceResponseInput,
-} from './otlp/index.js';
-export {
-  DEFAULT_MAX_ATTRIBUTE_DEPTH,
-  DEFAULT_MAX_ERRORS,
-  decodeExportTraceServiceResponse,
-  decodeOtlp,
-  decodeOtlpJson,
-  decodeOtlpProtobuf,
-  decodeRpcStatus,
-  encodeExportTraceServiceResponse,
-  encodeExportTraceServiceResponseJson,
-  encodeOtlpJsonRequest,
-  encodeOtlpProtobufRequest,
-  encodeRpcStatus,
-  OtlpDecodeError,
-} from './otlp/index.js';
 export type { PhysicalClockView } from './physical.js';
 export type { OffsetCycle, SkewSolution } from './skew.js';

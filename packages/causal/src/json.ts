@@ -1,3 +1,4 @@
+import type { SpanKind } from '@tickline/otlp';
 import type {
   AnalysisSummary,
   Anomaly,
@@ -7,7 +8,6 @@ import type {
   DomainOffset,
   EventKindName,
 } from './analysis.js';
-import type { SpanKind } from './model.js';
 import type { PhysicalClockView } from './physical.js';
 
 /** One event of {@link AnalysisJson}: what a space-time diagram draws as a dot. */

@@ -1,4 +1,4 @@
-import { type Attributes, SpanKind, type SpanRecord } from './model.js';
+import { type Attributes, SpanKind, type SpanRecord } from '@tickline/otlp';
 
 /** Deterministic pseudo-random numbers (mulberry32) so generated executions are reproducible. */
 export function random(seed: number): () => number {

@@ -1,10 +1,5 @@
-import {
-  type AnalysisJson,
-  type AnalyzeOptions,
-  analyze,
-  type SpanRecord,
-  toAnalysisJson,
-} from '@tickline/causal';
+import { type AnalysisJson, type AnalyzeOptions, analyze, toAnalysisJson } from '@tickline/causal';
+import type { SpanRecord } from '@tickline/otlp';
 
 /**
  * Anomaly counts per trace for the traces list, computed by running the analysis on the trace and kept

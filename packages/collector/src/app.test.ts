@@ -14,7 +14,7 @@ import {
   encodeOtlpJsonRequest,
   encodeOtlpProtobufRequest,
   type SpanRecord,
-} from '@tickline/causal';
+} from '@tickline/otlp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSpan, makeTrace, randomId } from './__tests__/spans.js';
 import { buildApp } from './app.js';

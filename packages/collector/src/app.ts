@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import type { AnalyzeOptions } from '@tickline/causal';
 import {
-  type AnalyzeOptions,
   type DecodeResult,
   decodeOtlpJson,
   decodeOtlpProtobuf,
@@ -10,7 +10,7 @@ import {
   encodeExportTraceServiceResponseJson,
   encodeRpcStatus,
   OtlpDecodeError,
-} from '@tickline/causal';
+} from '@tickline/otlp';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { analyzeSpans, TraceAnomalyCache } from './analysis-cache.js';
 import { decodeCursor } from './store/rows.js';

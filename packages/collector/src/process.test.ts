@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeOtlpProtobufRequest, type SpanRecord } from '@tickline/causal';
+import { encodeOtlpProtobufRequest, type SpanRecord } from '@tickline/otlp';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresServer, startPostgres } from './__tests__/postgres.js';

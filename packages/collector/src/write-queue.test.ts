@@ -1,4 +1,4 @@
-import type { SpanRecord } from '@tickline/causal';
+import type { SpanRecord } from '@tickline/otlp';
 import { describe, expect, it } from 'vitest';
 import { makeTrace } from './__tests__/spans.js';
 import type { SpanStore } from './store/types.js';

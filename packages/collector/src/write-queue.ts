@@ -1,4 +1,4 @@
-import type { SpanRecord } from '@tickline/causal';
+import type { SpanRecord } from '@tickline/otlp';
 import type { SpanStore } from './store/types.js';
 
 /** Options of {@link WriteQueue}. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SpanRecord } from '@tickline/causal';
+import type { SpanRecord } from '@tickline/otlp';
 
 /** Random lowercase hex id of `bytes` bytes. */
 export function randomId(bytes: number): string {

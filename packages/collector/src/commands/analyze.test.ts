@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { encodeOtlpJsonRequest, encodeOtlpProtobufRequest, type SpanRecord } from '@tickline/causal';
+import { encodeOtlpJsonRequest, encodeOtlpProtobufRequest, type SpanRecord } from '@tickline/otlp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from './analyze.js';
 

@@ -5,10 +5,9 @@ import {
   type AnomalyKind,
   analyze,
   type CausalAnalysis,
-  decodeOtlp,
-  type SpanRecord,
   toAnalysisJson,
 } from '@tickline/causal';
+import { decodeOtlp, type SpanRecord } from '@tickline/otlp';
 
 const USAGE = `usage: tickline analyze FILE... [options]
 

@@ -1,4 +1,4 @@
-import type { Attributes, SpanRecord } from '@tickline/causal';
+import type { Attributes, SpanRecord } from '@tickline/otlp';
 import pg from 'pg';
 import {
   aggregateByTrace,

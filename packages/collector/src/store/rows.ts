@@ -1,4 +1,4 @@
-import type { Attributes, SpanRecord } from '@tickline/causal';
+import type { Attributes, SpanRecord } from '@tickline/otlp';
 
 /** The columns of a stored span, shared by the SQLite and PostgreSQL stores. */
 export interface SpanRow {

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Attributes, SpanRecord } from '@tickline/causal';
+import type { Attributes, SpanRecord } from '@tickline/otlp';
 import Database from 'better-sqlite3';
 import {
   aggregateByTrace,

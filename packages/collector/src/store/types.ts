@@ -1,4 +1,4 @@
-import type { SpanRecord } from '@tickline/causal';
+import type { SpanRecord } from '@tickline/otlp';
 
 /** One row of the traces list. */
 export interface TraceSummary {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import protobuf from 'protobufjs/light.js';
 import { describe, expect, it } from 'vitest';
-import type { SpanRecord } from '../model.js';
 import { OtlpDecodeError } from './errors.js';
 import { decodeOtlpJson, encodeOtlpJsonRequest } from './json.js';
+import type { SpanRecord } from './model.js';
 import { decodeOtlpProtobuf, encodeOtlpProtobufRequest } from './protobuf.js';
 import {
   decodeExportTraceServiceResponse,

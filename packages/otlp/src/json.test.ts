@@ -193,7 +193,7 @@ describe('decodeOtlpJson', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(OtlpDecodeError);
       expect((error as OtlpDecodeError).path).toBe('resourceSpans[0].scopeSpans[0]');
-      expect((error as OtlpDecodeError).message).toMatch(/^@tickline\/causal: /);
+      expect((error as OtlpDecodeError).message).toMatch(/^@tickline\/otlp: /);
     }
   });
 });

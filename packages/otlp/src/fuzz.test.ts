@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AttributeValue, SpanRecord } from '../model.js';
 import { decodeOtlp } from './decode.js';
 import { OtlpDecodeError } from './errors.js';
 import { decodeOtlpJson, encodeOtlpJsonRequest } from './json.js';
+import type { AttributeValue, SpanRecord } from './model.js';
 import { decodeOtlpProtobuf, encodeOtlpProtobufRequest } from './protobuf.js';
 import { sampleSpans } from './test-fixtures.js';
 

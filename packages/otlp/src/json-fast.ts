@@ -1,5 +1,5 @@
-import type { Attributes, AttributeValue, SpanKind, SpanRecord } from '../model.js';
 import { type ResultBuilder, setAttribute } from './common.js';
+import type { Attributes, AttributeValue, SpanKind, SpanRecord } from './model.js';
 
 /**
  * The fast path of the OTLP JSON decoder: one pass over the text that builds span records directly,

@@ -1,4 +1,4 @@
-import type { SpanRecord } from '../model.js';
+import type { SpanRecord } from './model.js';
 
 /** What an OTLP decoder returns. */
 export interface DecodeResult {

@@ -1,6 +1,6 @@
-import type { Attributes, AttributeValue, SpanRecord } from '../model.js';
 import type { OtlpDecodeError } from './errors.js';
 import { hexToBytes } from './hex.js';
+import type { Attributes, AttributeValue, SpanRecord } from './model.js';
 import { decodeOtlpProtobufWire } from './protobuf-decode.js';
 import { otlpTypes } from './schema.js';
 import type { DecodeOptions, DecodeResult } from './types.js';

@@ -53,10 +53,7 @@ function expectSame(text: string): void {
   }
 }
 
-const fixture = readFileSync(
-  new URL('../../../../fixtures/three-services.otlp.json', import.meta.url),
-  'utf8',
-);
+const fixture = readFileSync(new URL('../../../fixtures/three-services.otlp.json', import.meta.url), 'utf8');
 const sample = JSON.stringify(encodeOtlpJsonRequest(sampleSpans()));
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';

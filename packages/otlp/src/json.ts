@@ -1,4 +1,3 @@
-import type { Attributes, AttributeValue, SpanRecord } from '../model.js';
 import {
   describe,
   ResultBuilder,
@@ -10,6 +9,7 @@ import {
 import { OtlpDecodeError } from './errors.js';
 import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes, isHex } from './hex.js';
 import { acceptJsonRequest, type FastJsonRequest, scanJsonRequest } from './json-fast.js';
+import type { Attributes, AttributeValue, SpanRecord } from './model.js';
 import { attributesToKeyValues, groupSpans } from './protobuf.js';
 import type { DecodeOptions, DecodeResult } from './types.js';
 

@@ -1,4 +1,4 @@
-import type { Attributes, AttributeValue, SpanKind, SpanRecord } from '../model.js';
+import type { Attributes, AttributeValue, SpanKind, SpanRecord } from './model.js';
 import type { DecodeOptions, DecodeResult } from './types.js';
 import { DEFAULT_MAX_ATTRIBUTE_DEPTH, DEFAULT_MAX_ERRORS } from './types.js';
 

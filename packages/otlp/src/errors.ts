@@ -12,7 +12,7 @@ export class OtlpDecodeError extends Error {
 
   constructor(path: string, reason: string) {
     super(
-      `@tickline/causal: invalid OTLP ExportTraceServiceRequest: ${path === '' ? '' : `${path}: `}${reason}. Send an OTLP/HTTP trace export (JSON or protobuf).`,
+      `@tickline/otlp: invalid OTLP ExportTraceServiceRequest: ${path === '' ? '' : `${path}: `}${reason}. Send an OTLP/HTTP trace export (JSON or protobuf).`,
     );
     this.path = path;
     this.reason = reason;

@@ -1,6 +1,8 @@
 export { decodeOtlp } from './decode.js';
 export { OtlpDecodeError } from './errors.js';
 export { decodeOtlpJson, encodeOtlpJsonRequest } from './json.js';
+export type { Attributes, AttributeValue, SpanRecord } from './model.js';
+export { LamportAttribute, SpanKind } from './model.js';
 export { decodeOtlpProtobuf, encodeOtlpProtobufRequest } from './protobuf.js';
 export {
   decodeExportTraceServiceResponse,

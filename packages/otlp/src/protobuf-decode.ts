@@ -6,9 +6,10 @@
  * a length past the end of its message, wire type 6 or 7, an unmatched group end, nesting past 100
  * messages) rejects the whole body; a well-formed but invalid span is rejected alone.
  */
-import type { Attributes, AttributeValue, SpanKind, SpanRecord } from '../model.js';
+
 import { ResultBuilder, SpanRejection, setAttribute } from './common.js';
 import { OtlpDecodeError } from './errors.js';
+import type { Attributes, AttributeValue, SpanKind, SpanRecord } from './model.js';
 import { hex8, hex16, hexRange, isZeroRange, WireStrings } from './protobuf-strings.js';
 import { MAX_MESSAGE_DEPTH, WireCursor, WireError } from './protobuf-wire.js';
 import type { DecodeOptions, DecodeResult } from './types.js';

@@ -1,4 +1,4 @@
-import type { SpanRecord } from '../model.js';
+import type { SpanRecord } from './model.js';
 
 /** A small set of spans exercising every attribute type, for round-trip tests. */
 export function sampleSpans(): SpanRecord[] {
